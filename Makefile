@@ -1,0 +1,58 @@
+# flexserve — see README.md. Every target creates what it needs on a fresh machine.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+SEED_ARGS ?=
+
+.PHONY: run serve setup test lint e2e bench fmt messages production clean
+
+$(BIN)/activate: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $(BIN)/activate
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+locale/zh_Hans/LC_MESSAGES/django.mo: locale/zh_Hans/LC_MESSAGES/django.po $(BIN)/activate
+	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules -v 0
+
+setup: $(BIN)/activate node_modules/.package-lock.json locale/zh_Hans/LC_MESSAGES/django.mo
+
+run: setup  ## venv, installs, migrate, demo city when empty, serve on 127.0.0.1:8000
+	$(PY) manage.py migrate --no-input -v 0
+	$(PY) manage.py seed_demo --if-empty $(SEED_ARGS)
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: setup lint  ## lint, then the suite on SQLite (or on $$DATABASE_URL)
+	$(BIN)/pytest -m "not e2e" -q
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(PY) manage.py makemigrations --check --dry-run -v 0
+
+e2e: setup  ## browser tests in Debian chromium
+	$(BIN)/pytest -m e2e -q tests/e2e
+
+bench: setup  ## benchmarks → docs/benchmarks.md and docs/benchmarks.json
+	$(PY) -m bench.run
+
+fmt: setup
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+messages: setup  ## refresh the zh_Hans catalogue and compile it
+	$(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=node_modules --ignore=staticfiles --no-obsolete
+	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules
+
+production: setup  ## gunicorn + Celery worker + beat on PostgreSQL and Redis (see README)
+	bin/production
+
+clean:
+	rm -rf $(VENV) node_modules staticfiles .pytest_cache .ruff_cache

@@ -1,0 +1,121 @@
+"""The JSON API: one NinjaAPI, one router per app, one error envelope for every failure.
+
+Authentication: the browser session (with CSRF on writes) or an ``Authorization: Bearer <token>``
+header for integrations (``accounts.ApiToken``). Schema at /api/openapi.json, docs at /api/docs.
+"""
+
+import logging
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
+from ninja.errors import Throttled
+from ninja.security import SessionAuth
+from ninja.throttling import AuthRateThrottle
+
+from accounts.api import router as accounts_router
+from accounts.auth import BearerTokenAuth
+from commerce.api import router as commerce_router
+from customers.api import router as customers_router
+from flexserve.errors import (
+    AppError,
+    Forbidden,
+    Invalid,
+    NotAuthenticated,
+    NotFound,
+    RateLimited,
+)
+from flexserve.validation import messages_by_field
+
+logger = logging.getLogger(__name__)
+
+api = NinjaAPI(
+    title="flexserve API",
+    version="1.0",
+    description="柔性化服务平台 — shops, orders, segmentation. Errors share one body: "
+    '{"error": {"code", "message", "fields"}}.',
+    auth=[SessionAuth(csrf=True), BearerTokenAuth()],
+    throttle=[AuthRateThrottle("600/m")],
+    urls_namespace="api",
+)
+
+
+def _render(request: HttpRequest, error: AppError) -> HttpResponse:
+    return api.create_response(request, error.as_body(), status=error.status)
+
+
+@api.exception_handler(AppError)
+def on_app_error(request, exc: AppError):
+    return _render(request, exc)
+
+
+@api.exception_handler(ValidationError)
+def on_schema_error(request, exc: ValidationError):
+    fields: dict[str, list[str]] = {}
+    for error in exc.errors:
+        # loc is ("body", "payload", "grade") or ("query", "page"): keep the field path only.
+        loc = [str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path", "payload")]
+        fields.setdefault(".".join(loc) or "__all__", []).append(error.get("msg", ""))
+    return _render(request, Invalid(fields=fields))
+
+
+@api.exception_handler(DjangoValidationError)
+def on_model_validation_error(request, exc: DjangoValidationError):
+    return _render(request, Invalid(fields=messages_by_field(exc)))
+
+
+@api.exception_handler(AuthenticationError)
+def on_not_authenticated(request, exc):
+    return _render(request, NotAuthenticated())
+
+
+@api.exception_handler(AuthorizationError)
+def on_authorization_error(request, exc):
+    return _render(request, Forbidden())
+
+
+@api.exception_handler(PermissionDenied)
+def on_permission_denied(request, exc):
+    return _render(request, Forbidden())
+
+
+@api.exception_handler(Http404)
+def on_not_found(request, exc):
+    return _render(request, NotFound())
+
+
+@api.exception_handler(Throttled)
+def on_throttled(request, exc):
+    return _render(request, RateLimited())
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request, exc: HttpError):
+    mapped = {401: NotAuthenticated, 403: Forbidden, 404: NotFound, 429: RateLimited}
+    error_class = mapped.get(exc.status_code)
+    if error_class is not None:
+        return _render(request, error_class())
+    error = AppError(str(exc))
+    error.status = exc.status_code
+    return _render(request, error)
+
+
+@api.exception_handler(Exception)
+def on_unexpected(request, exc: Exception):
+    logger.exception("Unhandled API error on %s %s", request.method, request.path)
+    body = {
+        "error": {
+            "code": "server_error",
+            "message": _("Something went wrong on our side; the team has been told."),
+            "fields": {},
+        }
+    }
+    return api.create_response(request, body, status=500)
+
+
+api.add_router("/accounts", accounts_router, tags=["accounts"])
+api.add_router("/customers", customers_router, tags=["customers"])
+api.add_router("/commerce", commerce_router, tags=["commerce"])

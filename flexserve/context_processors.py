@@ -1,0 +1,21 @@
+"""Navigation for the site shell: which sections the signed-in user may open."""
+
+from django.http import HttpRequest
+
+from flexserve import policy
+from flexserve.policy import Perm
+
+
+def navigation(request: HttpRequest) -> dict[str, object]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav": {}}
+    return {
+        "nav": {
+            "portal": policy.has_perm(user, Perm.PORTAL_USE),
+            "console": policy.has_perm(user, Perm.CONSOLE_USE),
+            "segments": policy.has_perm(user, Perm.SEGMENT_VIEW),
+            "imports": policy.has_perm(user, Perm.SHOP_IMPORT),
+            "admin": user.is_staff,
+        }
+    }

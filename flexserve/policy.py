@@ -1,0 +1,169 @@
+"""Permissions and data scoping: the only module that knows roles, shops and territories.
+
+Every selector starts with ``visible``; every service with ``get_visible`` + ``require``.
+Nothing else filters by shop.
+
+Scoping, by role:
+- shop owner: their own shop only (``Shop.owner_account``);
+- account manager / service staff: the shops of their territory (the grids they serve) and the
+  shops assigned to them;
+- dispatcher, service manager, administrator: every shop of the company.
+
+A scoped model says how it reaches a shop with ``scope_path`` ("" for Shop itself, "shop",
+"order__shop"); a company-wide model (rule sets, plans, products) names the permission needed to
+read it with ``view_perm``. Out of scope answers 404, exactly like "does not exist".
+"""
+
+from enum import StrEnum
+from typing import TypeVar
+
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import ImproperlyConfigured
+from django.db.models import Model, Q, QuerySet
+
+from accounts.models import Role, User
+from customers.models import Shop
+from flexserve.errors import Forbidden, NotAuthenticated, NotFound
+
+M = TypeVar("M", bound=Model)
+
+
+class Perm(StrEnum):
+    PORTAL_USE = "portal_use"
+    CONSOLE_USE = "console_use"
+    SHOP_VIEW = "shop_view"
+    SHOP_VIEW_CONTACT = "shop_view_contact"  # full phone number in detail views
+    SHOP_EDIT = "shop_edit"
+    SHOP_IMPORT = "shop_import"
+    SHOP_EXPORT = "shop_export"
+    ORDER_VIEW = "order_view"
+    ORDER_IMPORT = "order_import"
+    ORDER_EXPORT = "order_export"
+    COMMERCE_WRITE = "commerce_write"  # the ordering platform pushes orders, deliveries, payments
+    SEGMENT_VIEW = "segment_view"
+    SEGMENT_EDIT = "segment_edit"
+    SERVICE_PLAN_VIEW = "service_plan_view"
+    SERVICE_PLAN_EDIT = "service_plan_edit"
+
+
+_STAFF_READ = {
+    Perm.CONSOLE_USE,
+    Perm.SHOP_VIEW,
+    Perm.SHOP_VIEW_CONTACT,
+    Perm.SHOP_EXPORT,
+    Perm.ORDER_VIEW,
+    Perm.ORDER_EXPORT,
+    Perm.SEGMENT_VIEW,
+    Perm.SERVICE_PLAN_VIEW,
+}
+_MANAGE = {Perm.SHOP_EDIT, Perm.SEGMENT_EDIT, Perm.SERVICE_PLAN_EDIT}
+_ADMINISTER = {Perm.SHOP_IMPORT, Perm.ORDER_IMPORT, Perm.COMMERCE_WRITE}
+
+ROLE_PERMS: dict[str, frozenset[Perm]] = {
+    Role.SHOP_OWNER: frozenset(
+        {Perm.PORTAL_USE, Perm.SHOP_VIEW, Perm.SHOP_VIEW_CONTACT, Perm.ORDER_VIEW}
+    ),
+    Role.ACCOUNT_MANAGER: frozenset(_STAFF_READ),
+    Role.SERVICE_STAFF: frozenset(_STAFF_READ),
+    Role.DISPATCHER: frozenset(_STAFF_READ),
+    Role.SERVICE_MANAGER: frozenset(_STAFF_READ | _MANAGE),
+    Role.ADMIN: frozenset(_STAFF_READ | _MANAGE | _ADMINISTER),
+}
+
+# Roles that see every shop of the company; the others see a shop or a territory.
+_COMPANY_WIDE = frozenset({Role.DISPATCHER, Role.SERVICE_MANAGER, Role.ADMIN})
+_TERRITORIAL = frozenset({Role.ACCOUNT_MANAGER, Role.SERVICE_STAFF})
+
+
+def _role(user: User | AnonymousUser) -> str | None:
+    if not user.is_authenticated or not user.is_active:
+        return None
+    return user.role
+
+
+def has_perm(user: User | AnonymousUser, perm: Perm | str) -> bool:
+    role = _role(user)
+    return role is not None and Perm(perm) in ROLE_PERMS.get(role, frozenset())
+
+
+def require(user: User | AnonymousUser, perm: Perm, obj: Model | None = None) -> None:
+    """Raise NotAuthenticated (401) or Forbidden (403) unless ``user`` holds ``perm``.
+
+    ``obj``, when given, must already come from ``get_visible``: scope is checked there.
+    """
+    if _role(user) is None:
+        raise NotAuthenticated()
+    if not has_perm(user, perm):
+        raise Forbidden()
+
+
+def owned_shop_id(user: User) -> int | None:
+    """The shop a shop owner is linked to (cached on the user object for the request)."""
+    if not hasattr(user, "_owned_shop_id"):
+        user._owned_shop_id = (
+            Shop.objects.filter(owner_account=user).values_list("pk", flat=True).first()
+        )
+    return user._owned_shop_id
+
+
+def territory_grid_ids(user: User) -> list[int]:
+    if not hasattr(user, "_territory_grid_ids"):
+        user._territory_grid_ids = list(user.grids.values_list("pk", flat=True))
+    return user._territory_grid_ids
+
+
+def shop_scope(user: User | AnonymousUser, path: str = "") -> Q | None:
+    """A Q over ``path`` (the way from the queried model to Shop), or None for no limit.
+
+    Raises NotAuthenticated for anonymous users. Returns ``Q(pk__in=[])`` for nothing.
+    """
+    role = _role(user)
+    prefix = f"{path}__" if path else ""
+    if role is None:
+        raise NotAuthenticated()
+    if role in _COMPANY_WIDE:
+        return None
+    if role == Role.SHOP_OWNER:
+        shop_id = owned_shop_id(user)
+        return Q(**{f"{prefix}pk" if path == "" else path: shop_id}) if shop_id else Q(pk__in=[])
+    if role in _TERRITORIAL:
+        return Q(**{f"{prefix}grid__in": territory_grid_ids(user)}) | Q(
+            **{f"{prefix}account_manager": user}
+        )
+    return Q(pk__in=[])
+
+
+def visible(user: User | AnonymousUser, qs: QuerySet[M]) -> QuerySet[M]:
+    """Narrow ``qs`` to the rows ``user`` may see (the model's ``scope_path`` or ``view_perm``)."""
+    model = qs.model
+    if hasattr(model, "scope_path"):
+        scope = shop_scope(user, model.scope_path)
+        return qs if scope is None else qs.filter(scope)
+    if hasattr(model, "view_perm"):
+        if _role(user) is None:
+            raise NotAuthenticated()
+        return qs if has_perm(user, model.view_perm) else qs.none()
+    raise ImproperlyConfigured(f"{model.__name__} declares neither scope_path nor view_perm.")
+
+
+def get_visible(
+    user: User | AnonymousUser,
+    model: type[M],
+    pk: int,
+    *,
+    for_update: bool = False,
+    qs: QuerySet[M] | None = None,
+) -> M:
+    """The object with ``pk`` if ``user`` may see it; NotFound (404) otherwise."""
+    base = visible(user, qs if qs is not None else model._default_manager.all())
+    if for_update:
+        base = base.select_for_update()
+    try:
+        return base.get(pk=pk)
+    except model.DoesNotExist:
+        raise NotFound() from None
+
+
+def can_see_contact(user: User | AnonymousUser, shop: Shop) -> bool:
+    """Full phone numbers only in detail views, to roles that serve the shop (shop already visible)."""
+    return has_perm(user, Perm.SHOP_VIEW_CONTACT)

@@ -1,0 +1,58 @@
+// Site behaviour without inline scripts (the CSP allows scripts from our origin only).
+(function () {
+  "use strict";
+
+  function toggleNav(event) {
+    var nav = document.getElementById("site-nav");
+    if (!nav) return;
+    var open = nav.classList.toggle("open");
+    event.currentTarget.setAttribute("aria-expanded", open ? "true" : "false");
+  }
+
+  // Charts: <div class="chart" data-chart="bar|stacked-bar|pie" data-source="json-script-id">.
+  // The data is {"labels": [...], "series": [{"name": ..., "data": [...], "color": ...}]}.
+  var charts = [];
+  function renderCharts(root) {
+    if (!window.echarts) return;
+    root.querySelectorAll("[data-chart]").forEach(function (el) {
+      var source = document.getElementById(el.dataset.source);
+      if (!source) return;
+      var data = JSON.parse(source.textContent);
+      var kind = el.dataset.chart;
+      var existing = window.echarts.getInstanceByDom(el);
+      var chart = existing || window.echarts.init(el);
+      var option;
+      if (kind === "pie") {
+        option = {
+          tooltip: { trigger: "item", formatter: "{b}: {c} ({d}%)" },
+          legend: { bottom: 0 },
+          series: [{ type: "pie", radius: ["40%", "70%"], label: { formatter: "{b}\n{c}" },
+            data: data.series[0].data.map(function (v, i) {
+              return { name: data.labels[i], value: v, itemStyle: { color: (data.colors || [])[i] } };
+            }) }]
+        };
+      } else {
+        option = {
+          tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+          legend: { bottom: 0 },
+          grid: { left: 48, right: 16, top: 24, bottom: 56 },
+          xAxis: { type: "category", data: data.labels, axisLabel: { interval: 0, rotate: data.labels.length > 6 ? 30 : 0 } },
+          yAxis: { type: "value" },
+          series: data.series.map(function (s) {
+            return { name: s.name, type: "bar", stack: kind === "stacked-bar" ? "total" : undefined,
+              data: s.data, itemStyle: s.color ? { color: s.color } : undefined };
+          })
+        };
+      }
+      chart.setOption(option, true);
+      if (!existing) charts.push(chart);
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-toggle-nav]").forEach(function (b) { b.addEventListener("click", toggleNav); });
+    renderCharts(document);
+  });
+  document.addEventListener("htmx:afterSettle", function (event) { renderCharts(event.target); });
+  window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
+})();
