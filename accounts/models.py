@@ -74,7 +74,9 @@ class User(AbstractUser):
         blank=True,
         related_name="members",
     )
-    skills = models.ManyToManyField(Skill, verbose_name=_("skills"), blank=True, related_name="staff")
+    skills = models.ManyToManyField(
+        Skill, verbose_name=_("skills"), blank=True, related_name="staff"
+    )
 
     class Meta:
         verbose_name = _("user")

@@ -156,7 +156,9 @@ def get_payment(request, payment_id: int):
     return selectors.payment_get(user=request.user, payment_id=payment_id)
 
 
-@router.post("/payments", response={201: PaymentOut}, summary="Record a payment or deduction attempt")
+@router.post(
+    "/payments", response={201: PaymentOut}, summary="Record a payment or deduction attempt"
+)
 def record_payment(request, payload: PaymentIn):
     payment = services.payment_record(actor=request.user, **payload.dict())
     return Status(201, selectors.payment_get(user=request.user, payment_id=payment.pk))

@@ -39,18 +39,27 @@ class Order(models.Model):
         CANCELLED = "cancelled", _("Cancelled")
 
     number = models.CharField(_("order number"), max_length=24, unique=True)
-    shop = models.ForeignKey(Shop, verbose_name=_("shop"), on_delete=models.PROTECT, related_name="orders")
+    shop = models.ForeignKey(
+        Shop, verbose_name=_("shop"), on_delete=models.PROTECT, related_name="orders"
+    )
     ordered_on = models.DateField(_("order date"))
-    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.CONFIRMED)
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.CONFIRMED
+    )
     total_quantity = models.PositiveIntegerField(_("total quantity"), default=0)
-    total_amount = models.DecimalField(_("total amount"), max_digits=12, decimal_places=2, default=0)
+    total_amount = models.DecimalField(
+        _("total amount"), max_digits=12, decimal_places=2, default=0
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-ordered_on", "-id"]
         verbose_name = _("order")
         verbose_name_plural = _("orders")
-        indexes = [models.Index(fields=["shop", "-ordered_on"]), models.Index(fields=["ordered_on"])]
+        indexes = [
+            models.Index(fields=["shop", "-ordered_on"]),
+            models.Index(fields=["ordered_on"]),
+        ]
 
     def __str__(self) -> str:
         return self.number
@@ -60,7 +69,9 @@ class OrderLine(models.Model):
     scope_path = "order__shop"
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
-    product = models.ForeignKey(Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="+")
+    product = models.ForeignKey(
+        Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="+"
+    )
     quantity = models.PositiveIntegerField(_("quantity"), validators=[MinValueValidator(1)])
     unit_price = models.DecimalField(_("unit price"), max_digits=10, decimal_places=2)
     amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
@@ -69,6 +80,9 @@ class OrderLine(models.Model):
         ordering = ["order", "id"]
         verbose_name = _("order line")
         verbose_name_plural = _("order lines")
+
+    def __str__(self) -> str:
+        return f"{self.order_id} · {self.product_id} × {self.quantity}"
 
 
 class Delivery(models.Model):
@@ -82,7 +96,9 @@ class Delivery(models.Model):
 
     order = models.OneToOneField(Order, on_delete=models.CASCADE, related_name="delivery")
     shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="deliveries")
-    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.PLANNED)
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.PLANNED
+    )
     planned_at = models.DateTimeField(_("planned time"))
     delivered_at = models.DateTimeField(_("actual time"), null=True, blank=True)
     route_code = models.CharField(_("route"), max_length=20, blank=True)
@@ -93,6 +109,9 @@ class Delivery(models.Model):
         verbose_name = _("delivery")
         verbose_name_plural = _("deliveries")
         indexes = [models.Index(fields=["shop", "-planned_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} · {self.status}"
 
 
 class Payment(models.Model):
@@ -114,7 +133,9 @@ class Payment(models.Model):
     shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="payments")
     amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
     method = models.CharField(_("method"), max_length=20, choices=Method.choices)
-    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.PENDING)
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.PENDING
+    )
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
     failure_reason = models.CharField(_("failure reason"), max_length=120, blank=True)
 
@@ -123,3 +144,6 @@ class Payment(models.Model):
         verbose_name = _("payment")
         verbose_name_plural = _("payments")
         indexes = [models.Index(fields=["shop", "-id"])]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} · {self.amount} · {self.status}"

@@ -27,7 +27,7 @@ def order_create(
     lines: list[dict[str, Any]],
     status: str = Order.Status.CONFIRMED,
 ) -> Order:
-    """Mirror one order from the ordering platform. Lines are (product_code, quantity[, unit_price])."""
+    """Mirror one order from the ordering platform; lines carry product_code, quantity, unit_price."""
     policy.require(actor, Perm.COMMERCE_WRITE)
     if Order.objects.filter(number=number).exists():
         raise OrderExists(number=number)
@@ -83,7 +83,9 @@ def delivery_upsert(
     """Create or update the delivery of an order (the platform reports each status change)."""
     policy.require(actor, Perm.COMMERCE_WRITE)
     order = _order_by_number(order_number)
-    delivery = Delivery.objects.filter(order=order).first() or Delivery(order=order, shop=order.shop)
+    delivery = Delivery.objects.filter(order=order).first() or Delivery(
+        order=order, shop=order.shop
+    )
     delivery.status, delivery.planned_at, delivery.delivered_at = status, planned_at, delivered_at
     delivery.route_code, delivery.driver_name = route_code, driver_name
     full_clean_or_invalid(delivery)
@@ -109,8 +111,13 @@ def payment_record(
     policy.require(actor, Perm.COMMERCE_WRITE)
     order = _order_by_number(order_number)
     payment = Payment(
-        order=order, shop=order.shop, amount=amount, method=method, status=status,
-        paid_at=paid_at, failure_reason=failure_reason,
+        order=order,
+        shop=order.shop,
+        amount=amount,
+        method=method,
+        status=status,
+        paid_at=paid_at,
+        failure_reason=failure_reason,
     )
     full_clean_or_invalid(payment)
     payment.save()

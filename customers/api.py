@@ -56,7 +56,9 @@ class ShopOut(ShopListOut):
     @staticmethod
     def resolve_phone(obj: Shop, context) -> str:
         # Full number only to roles that serve the shop; everyone else gets the masked form.
-        return obj.phone if policy.can_see_contact(context["request"].user, obj) else obj.masked_phone
+        return (
+            obj.phone if policy.can_see_contact(context["request"].user, obj) else obj.masked_phone
+        )
 
 
 class ShopIn(Schema):
@@ -226,7 +228,9 @@ def list_shops(request, filters: Query[ShopFiltersIn]):
     return selectors.shop_list(user=request.user, filters=selectors.ShopFilters(**filters.dict()))
 
 
-@router.get("/shops/{shop_id}", response=ShopOut, summary="One shop (full phone to roles that serve it)")
+@router.get(
+    "/shops/{shop_id}", response=ShopOut, summary="One shop (full phone to roles that serve it)"
+)
 def get_shop(request, shop_id: int):
     return selectors.shop_get(user=request.user, shop_id=shop_id)
 
@@ -280,7 +284,9 @@ def create_rule_set(request, payload: RuleSetIn):
     return Status(201, selectors.rule_set_get(user=request.user, rule_set_id=rule_set.pk))
 
 
-@router.post("/segment-preview", response=PreviewOut, summary="How many shops would move (no write)")
+@router.post(
+    "/segment-preview", response=PreviewOut, summary="How many shops would move (no write)"
+)
 def preview_rules(request, payload: RuleSetIn):
     return selectors.segment_preview(
         user=request.user,
@@ -299,7 +305,9 @@ def activate_rule_set(request, rule_set_id: int):
     return services.rule_set_activate(actor=request.user, rule_set_id=rule_set_id)
 
 
-@router.get("/segment-distribution", response=DistributionOut, summary="Shops per class and district")
+@router.get(
+    "/segment-distribution", response=DistributionOut, summary="Shops per class and district"
+)
 def segment_distribution(request):
     return selectors.segment_distribution(user=request.user)
 

@@ -155,9 +155,14 @@ class Shop(models.Model):
         decimal_places=6,
         validators=[MinValueValidator(-180), MaxValueValidator(180)],
     )
-    grid = models.ForeignKey(Grid, verbose_name=_("grid"), on_delete=models.PROTECT, related_name="shops")
+    grid = models.ForeignKey(
+        Grid, verbose_name=_("grid"), on_delete=models.PROTECT, related_name="shops"
+    )
     business_type = models.CharField(
-        _("business type"), max_length=20, choices=BusinessType.choices, default=BusinessType.GROCERY
+        _("business type"),
+        max_length=20,
+        choices=BusinessType.choices,
+        default=BusinessType.GROCERY,
     )
     market_type = models.CharField(_("market type"), max_length=10, choices=MarketType.choices)
     grade = models.PositiveSmallIntegerField(
@@ -206,7 +211,8 @@ class Shop(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(grade__gte=GRADE_MIN, grade__lte=GRADE_MAX), name="shop_grade_range"
+                condition=models.Q(grade__gte=GRADE_MIN, grade__lte=GRADE_MAX),
+                name="shop_grade_range",
             ),
             models.CheckConstraint(
                 condition=models.Q(star__gte=STAR_MIN, star__lte=STAR_MAX), name="shop_star_range"
@@ -227,7 +233,7 @@ class Shop(models.Model):
 
 
 class SegmentRuleSet(models.Model):
-    """A version of the segmentation rules. One version is active; drafts are edited, then applied."""
+    """A version of the segmentation rules: one is active; drafts are edited, then applied."""
 
     view_perm = "segment_view"
 
@@ -237,9 +243,14 @@ class SegmentRuleSet(models.Model):
         RETIRED = "retired", _("Retired")
 
     version = models.PositiveIntegerField(_("version"), unique=True)
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
     default_segment = models.CharField(
-        _("class when no rule matches"), max_length=10, choices=Segment.choices, default=Segment.ORDINARY
+        _("class when no rule matches"),
+        max_length=10,
+        choices=Segment.choices,
+        default=Segment.ORDINARY,
     )
     note = models.CharField(_("note"), max_length=200, blank=True)
     created_by = models.ForeignKey(
@@ -289,6 +300,9 @@ class SegmentRule(models.Model):
             models.UniqueConstraint(fields=["rule_set", "position"], name="rule_position_unique")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.position}: {self.segment}"
+
 
 class SegmentChange(models.Model):
     """History: a shop moved from one class to another when a rule set was applied."""
@@ -309,6 +323,9 @@ class SegmentChange(models.Model):
         verbose_name = _("class change")
         verbose_name_plural = _("class changes")
         indexes = [models.Index(fields=["shop", "-changed_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.shop_id}: {self.from_segment or '-'} → {self.to_segment}"
 
 
 class ServiceItem(models.Model):
@@ -363,7 +380,9 @@ class SlaTarget(models.Model):
     view_perm = "service_plan_view"
 
     plan = models.ForeignKey(ServicePlan, on_delete=models.CASCADE, related_name="sla_targets")
-    category = models.CharField(_("request category"), max_length=20, choices=RequestCategory.choices)
+    category = models.CharField(
+        _("request category"), max_length=20, choices=RequestCategory.choices
+    )
     first_response_min = models.PositiveIntegerField(_("first response (minutes)"))
     resolution_min = models.PositiveIntegerField(_("resolution (minutes)"))
 
@@ -378,3 +397,6 @@ class SlaTarget(models.Model):
                 name="sla_resolution_after_response",
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.plan_id} · {self.category}"

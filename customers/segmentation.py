@@ -7,8 +7,8 @@ with modest sales is potential, the rest is ordinary.
 """
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 SEGMENTS = ("core", "key", "potential", "ordinary")
 

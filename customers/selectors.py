@@ -108,14 +108,16 @@ def grid_list(*, user: User) -> QuerySet[Grid]:
 
 def account_manager_list(*, user: User) -> QuerySet[User]:
     policy.require(user, Perm.CONSOLE_USE)
-    return User.objects.filter(role__in=["account_manager", "service_staff"], is_active=True).order_by(
-        "username"
-    )
+    return User.objects.filter(
+        role__in=["account_manager", "service_staff"], is_active=True
+    ).order_by("username")
 
 
 def rule_set_list(*, user: User) -> QuerySet[SegmentRuleSet]:
     policy.require(user, Perm.SEGMENT_VIEW)
-    return policy.visible(user, SegmentRuleSet.objects.prefetch_related("rules").select_related("created_by"))
+    return policy.visible(
+        user, SegmentRuleSet.objects.prefetch_related("rules").select_related("created_by")
+    )
 
 
 def rule_set_get(*, user: User, rule_set_id: int) -> SegmentRuleSet:
@@ -126,7 +128,9 @@ def rule_set_get(*, user: User, rule_set_id: int) -> SegmentRuleSet:
 
 
 def _all_shop_facts() -> list[segmentation.ShopFacts]:
-    rows = Shop.objects.values_list("pk", "grade", "star", "market_type", "business_type", "segment")
+    rows = Shop.objects.values_list(
+        "pk", "grade", "star", "market_type", "business_type", "segment"
+    )
     return [segmentation.ShopFacts(*row) for row in rows.iterator(chunk_size=5000)]
 
 
@@ -179,7 +183,8 @@ def service_plan_list(*, user: User) -> QuerySet[ServicePlan]:
     return policy.visible(
         user,
         ServicePlan.objects.prefetch_related(
-            "service_items", Prefetch("sla_targets", queryset=SlaTarget.objects.order_by("category"))
+            "service_items",
+            Prefetch("sla_targets", queryset=SlaTarget.objects.order_by("category")),
         ),
     )
 

@@ -76,7 +76,9 @@ def rules_of(rule_set: SegmentRuleSet) -> tuple[segmentation.Rule, ...]:
 def shop_create(*, actor: User, data: dict[str, Any]) -> Shop:
     """Register a shop; its class comes from the active rule set and is recorded in its history."""
     policy.require(actor, Perm.SHOP_EDIT)
-    fields = {k: v for k, v in data.items() if k in (*SHOP_EDITABLE_FIELDS, "licence_no", "opened_on")}
+    fields = {
+        k: v for k, v in data.items() if k in (*SHOP_EDITABLE_FIELDS, "licence_no", "opened_on")
+    }
     fields["contact_channels"] = _validate_channels(fields.get("contact_channels", []))
     shop = Shop(**fields)
     if shop.opened_on is None:
@@ -85,14 +87,22 @@ def shop_create(*, actor: User, data: dict[str, Any]) -> Shop:
     rule_set = active_rule_set()
     if rule_set is not None:
         shop.segment = segmentation.classify(
-            rules_of(rule_set), rule_set.default_segment, shop.grade, shop.star,
-            shop.market_type, shop.business_type,
+            rules_of(rule_set),
+            rule_set.default_segment,
+            shop.grade,
+            shop.star,
+            shop.market_type,
+            shop.business_type,
         )
     shop.save()
     if rule_set is not None:
         SegmentChange.objects.create(
-            shop=shop, from_segment="", to_segment=shop.segment, rule_set=rule_set,
-            changed_at=timezone.now(), changed_by=actor,
+            shop=shop,
+            from_segment="",
+            to_segment=shop.segment,
+            rule_set=rule_set,
+            changed_at=timezone.now(),
+            changed_by=actor,
         )
     return shop
 
@@ -153,13 +163,19 @@ def parse_rules(rules: list[dict[str, Any]]) -> tuple[segmentation.Rule, ...]:
 
 @transaction.atomic
 def rule_set_create(
-    *, actor: User, rules: list[dict[str, Any]], default_segment: str = Segment.ORDINARY, note: str = ""
+    *,
+    actor: User,
+    rules: list[dict[str, Any]],
+    default_segment: str = Segment.ORDINARY,
+    note: str = "",
 ) -> SegmentRuleSet:
     """Save a new draft version of the segmentation rules (nothing is re-classified yet)."""
     policy.require(actor, Perm.SEGMENT_EDIT)
     parsed = parse_rules(rules)
     if default_segment not in Segment.values:
-        raise Invalid(fields={"default_segment": [_("Choose one of core, key, potential, ordinary.")]})
+        raise Invalid(
+            fields={"default_segment": [_("Choose one of core, key, potential, ordinary.")]}
+        )
     # Versions are allocated under a lock so two managers saving at once get distinct numbers.
     last = SegmentRuleSet.objects.select_for_update().order_by("-version").first()
     rule_set = SegmentRuleSet.objects.create(
@@ -218,9 +234,9 @@ def _reclassify(rule_set: SegmentRuleSet, shops, *, actor: User | None) -> Recom
     # UPDATE per (class, chunk) and a bulk insert of the history rows.
     facts = [
         segmentation.ShopFacts(*row)
-        for row in shops.select_for_update().values_list(
-            "pk", "grade", "star", "market_type", "business_type", "segment"
-        ).iterator(chunk_size=_CHUNK)
+        for row in shops.select_for_update()
+        .values_list("pk", "grade", "star", "market_type", "business_type", "segment")
+        .iterator(chunk_size=_CHUNK)
     ]
     current = {f.shop_id: f.segment for f in facts}
     moves = segmentation.plan_changes(rules_of(rule_set), rule_set.default_segment, facts)
@@ -232,8 +248,12 @@ def _reclassify(rule_set: SegmentRuleSet, shops, *, actor: User | None) -> Recom
             Shop.objects.filter(pk__in=chunk).update(segment=segment, updated_at=now)
         history.extend(
             SegmentChange(
-                shop_id=shop_id, from_segment=current[shop_id], to_segment=segment,
-                rule_set=rule_set, changed_at=now, changed_by=actor,
+                shop_id=shop_id,
+                from_segment=current[shop_id],
+                to_segment=segment,
+                rule_set=rule_set,
+                changed_at=now,
+                changed_by=actor,
             )
             for shop_id in shop_ids
         )
@@ -264,7 +284,11 @@ def service_plan_update(*, actor: User, plan_id: int, data: dict[str, Any]) -> S
         obj = SlaTarget(plan=plan, **target)
         full_clean_or_invalid(obj, exclude=["plan"])
         SlaTarget.objects.update_or_create(
-            plan=plan, category=obj.category,
-            defaults={"first_response_min": obj.first_response_min, "resolution_min": obj.resolution_min},
+            plan=plan,
+            category=obj.category,
+            defaults={
+                "first_response_min": obj.first_response_min,
+                "resolution_min": obj.resolution_min,
+            },
         )
     return plan

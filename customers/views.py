@@ -9,7 +9,9 @@ from customers import selectors
 
 @login_required
 def portal_home(request: HttpRequest) -> HttpResponse:
-    return render(request, "customers/portal_home.html", {"shop": selectors.shop_of_owner(user=request.user)})
+    return render(
+        request, "customers/portal_home.html", {"shop": selectors.shop_of_owner(user=request.user)}
+    )
 
 
 @login_required
@@ -20,9 +22,17 @@ def shop_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def shop_detail(request: HttpRequest, shop_id: int) -> HttpResponse:
-    return render(request, "customers/shop_detail.html", {"shop": selectors.shop_get(user=request.user, shop_id=shop_id)})
+    return render(
+        request,
+        "customers/shop_detail.html",
+        {"shop": selectors.shop_get(user=request.user, shop_id=shop_id)},
+    )
 
 
 @login_required
 def segments(request: HttpRequest) -> HttpResponse:
-    return render(request, "customers/segments.html", {"distribution": selectors.segment_distribution(user=request.user)})
+    return render(
+        request,
+        "customers/segments.html",
+        {"distribution": selectors.segment_distribution(user=request.user)},
+    )

@@ -11,8 +11,13 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
-from ninja.errors import Throttled
+from ninja.errors import (
+    AuthenticationError,
+    AuthorizationError,
+    HttpError,
+    Throttled,
+    ValidationError,
+)
 from ninja.security import SessionAuth
 from ninja.throttling import AuthRateThrottle
 
@@ -57,7 +62,9 @@ def on_schema_error(request, exc: ValidationError):
     fields: dict[str, list[str]] = {}
     for error in exc.errors:
         # loc is ("body", "payload", "grade") or ("query", "page"): keep the field path only.
-        loc = [str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path", "payload")]
+        loc = [
+            str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path", "payload")
+        ]
         fields.setdefault(".".join(loc) or "__all__", []).append(error.get("msg", ""))
     return _render(request, Invalid(fields=fields))
 

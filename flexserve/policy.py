@@ -165,5 +165,5 @@ def get_visible(
 
 
 def can_see_contact(user: User | AnonymousUser, shop: Shop) -> bool:
-    """Full phone numbers only in detail views, to roles that serve the shop (shop already visible)."""
+    """Full phone numbers only in detail views, to roles that serve the (visible) shop."""
     return has_perm(user, Perm.SHOP_VIEW_CONTACT)

@@ -22,9 +22,7 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 MODE = env.str("FLEXSERVE_MODE", default="embedded")
 if MODE not in {"embedded", "production"}:
-    raise ImproperlyConfigured(
-        f"FLEXSERVE_MODE must be 'embedded' or 'production', not {MODE!r}."
-    )
+    raise ImproperlyConfigured(f"FLEXSERVE_MODE must be 'embedded' or 'production', not {MODE!r}.")
 PRODUCTION = MODE == "production"
 
 
@@ -47,8 +45,10 @@ def _embedded_secret_key() -> str:
 
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
-SECRET_KEY = _mandatory("SECRET_KEY") if PRODUCTION else env.str("SECRET_KEY", default="") or (
-    _embedded_secret_key()
+SECRET_KEY = (
+    _mandatory("SECRET_KEY")
+    if PRODUCTION
+    else env.str("SECRET_KEY", default="") or (_embedded_secret_key())
 )
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -109,9 +109,7 @@ TEMPLATES = [
 _default_sqlite = f"sqlite:///{VAR_DIR / 'db.sqlite3'}"
 DATABASES = {
     "default": (
-        env.db("DATABASE_URL")
-        if PRODUCTION
-        else env.db("DATABASE_URL", default=_default_sqlite)
+        env.db("DATABASE_URL") if PRODUCTION else env.db("DATABASE_URL", default=_default_sqlite)
     )
 }
 if PRODUCTION and "DATABASE_URL" not in env:
@@ -135,13 +133,15 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Cache: Redis in production (shared by workers: progress of imports, throttling).
 REDIS_URL = _mandatory("REDIS_URL") if PRODUCTION else env.str("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # Background work: Celery. With no broker, tasks run in-process through the same code.
-CELERY_BROKER_URL = _mandatory("CELERY_BROKER_URL") if PRODUCTION else env.str(
-    "CELERY_BROKER_URL", default=""
+CELERY_BROKER_URL = (
+    _mandatory("CELERY_BROKER_URL") if PRODUCTION else env.str("CELERY_BROKER_URL", default="")
 )
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True

@@ -34,8 +34,16 @@ ITEMS = [
 ]
 
 CATEGORIES = [
-    "ordering", "delivery", "stock", "payment", "licence",
-    "display", "equipment", "consultation", "complaint", "suggestion",
+    "ordering",
+    "delivery",
+    "stock",
+    "payment",
+    "licence",
+    "display",
+    "equipment",
+    "consultation",
+    "complaint",
+    "suggestion",
 ]
 URGENT = {"ordering", "delivery", "payment", "complaint"}
 
@@ -43,26 +51,59 @@ PLANS = {
     # class: (visits/month, items, channels, first-response minutes urgent/other,
     #         resolution minutes urgent/other, description)
     "core": (
-        4, ["routine_visit", "display_coaching", "brand_cultivation", "shop_improvement",
-            "business_review", "policy_briefing", "equipment_check", "licence_assist"],
-        ["visit", "wechat", "phone"], (15, 30), (240, 960),
+        4,
+        [
+            "routine_visit",
+            "display_coaching",
+            "brand_cultivation",
+            "shop_improvement",
+            "business_review",
+            "policy_briefing",
+            "equipment_check",
+            "licence_assist",
+        ],
+        ["visit", "wechat", "phone"],
+        (15, 30),
+        (240, 960),
         "核心客户：客户经理每周上门，一对一驻店指导，诉求优先响应。",
     ),
     "key": (
-        2, ["routine_visit", "display_coaching", "brand_cultivation", "business_review",
-            "policy_briefing", "equipment_check", "licence_assist"],
-        ["wechat", "phone", "visit"], (30, 60), (480, 1440),
+        2,
+        [
+            "routine_visit",
+            "display_coaching",
+            "brand_cultivation",
+            "business_review",
+            "policy_briefing",
+            "equipment_check",
+            "licence_assist",
+        ],
+        ["wechat", "phone", "visit"],
+        (30, 60),
+        (480, 1440),
         "重点客户：每两周上门，陈列与品牌培育为主。",
     ),
     "potential": (
-        2, ["routine_visit", "display_coaching", "shop_improvement", "business_review",
-            "policy_briefing", "licence_assist"],
-        ["wechat", "app", "visit"], (30, 60), (480, 1440),
+        2,
+        [
+            "routine_visit",
+            "display_coaching",
+            "shop_improvement",
+            "business_review",
+            "policy_briefing",
+            "licence_assist",
+        ],
+        ["wechat", "app", "visit"],
+        (30, 60),
+        (480, 1440),
         "潜力客户：重点提升经营能力，培育成长。",
     ),
     "ordinary": (
-        1, ["routine_visit", "policy_briefing", "equipment_check", "licence_assist"],
-        ["app", "sms", "phone"], (60, 120), (960, 2400),
+        1,
+        ["routine_visit", "policy_briefing", "equipment_check", "licence_assist"],
+        ["app", "sms", "phone"],
+        (60, 120),
+        (960, 2400),
         "普通客户：每月上门一次，线上自助服务为主。",
     ),
 }
@@ -76,7 +117,10 @@ def forwards(apps, schema_editor):
     SegmentRuleSet = apps.get_model("customers", "SegmentRuleSet")
     SegmentRule = apps.get_model("customers", "SegmentRule")
 
-    skills = {code: Skill.objects.get_or_create(code=code, defaults={"name": name})[0] for code, name in SKILLS}
+    skills = {
+        code: Skill.objects.get_or_create(code=code, defaults={"name": name})[0]
+        for code, name in SKILLS
+    }
     items = {}
     for code, name, minutes, skill in ITEMS:
         items[code] = ServiceItem.objects.get_or_create(
@@ -85,7 +129,11 @@ def forwards(apps, schema_editor):
     for segment, (visits, item_codes, channels, first, resolve, text) in PLANS.items():
         plan, _ = ServicePlan.objects.get_or_create(
             segment=segment,
-            defaults={"visits_per_month": visits, "contact_channels": channels, "description": text},
+            defaults={
+                "visits_per_month": visits,
+                "contact_channels": channels,
+                "description": text,
+            },
         )
         plan.service_items.set([items[c] for c in item_codes])
         for category in CATEGORIES:
@@ -102,13 +150,21 @@ def forwards(apps, schema_editor):
         from django.utils import timezone
 
         rule_set = SegmentRuleSet.objects.create(
-            version=1, status="active", default_segment="ordinary",
-            note="默认规则（档级 × 星级）", activated_at=timezone.now(),
+            version=1,
+            status="active",
+            default_segment="ordinary",
+            note="默认规则（档级 × 星级）",
+            activated_at=timezone.now(),
         )
         for position, (segment, gmin, gmax, smin, smax) in enumerate(RULES, start=1):
             SegmentRule.objects.create(
-                rule_set=rule_set, position=position, segment=segment,
-                grade_min=gmin, grade_max=gmax, star_min=smin, star_max=smax,
+                rule_set=rule_set,
+                position=position,
+                segment=segment,
+                grade_min=gmin,
+                grade_max=gmax,
+                star_min=smin,
+                star_max=smax,
             )
 
 

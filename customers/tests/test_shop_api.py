@@ -64,16 +64,18 @@ def test_manager_registers_a_shop_and_it_is_classified(client_for, service_manag
     assert response.status_code == 201, response.content
     shop = Shop.objects.get(licence_no="340103200001")
     assert shop.segment == "core"
-    assert list(SegmentChange.objects.filter(shop=shop).values_list("from_segment", "to_segment")) == [
-        ("", "core")
-    ]
+    assert list(
+        SegmentChange.objects.filter(shop=shop).values_list("from_segment", "to_segment")
+    ) == [("", "core")]
 
 
 @pytest.mark.parametrize(
     ("field", "value"),
     [("licence_no", "000000000000"), ("phone", "12345"), ("business_type", "bank")],
 )
-def test_bad_shop_fields_are_refused_and_nothing_is_saved(client_for, service_manager, grid, field, value):
+def test_bad_shop_fields_are_refused_and_nothing_is_saved(
+    client_for, service_manager, grid, field, value
+):
     response = client_for(service_manager).post(
         "/api/customers/shops", _new_shop(grid, **{field: value}), content_type="application/json"
     )
