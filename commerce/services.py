@@ -27,7 +27,7 @@ def order_create(
     lines: list[dict[str, Any]],
     status: str = Order.Status.CONFIRMED,
 ) -> Order:
-    """Mirror one order from the ordering platform; lines carry product_code, quantity, unit_price."""
+    """Mirror one order from the ordering platform (lines: product_code, quantity, unit_price)."""
     policy.require(actor, Perm.COMMERCE_WRITE)
     if Order.objects.filter(number=number).exists():
         raise OrderExists(number=number)
