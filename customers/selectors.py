@@ -200,3 +200,8 @@ def service_plan_for_shop(*, user: User, shop: Shop) -> ServicePlan | None:
         .filter(segment=shop.segment)
         .first()
     )
+
+
+def rule_set_active(*, user: User) -> SegmentRuleSet | None:
+    """The rule set in force, with its rules (None before the first one is applied)."""
+    return rule_set_list(user=user).filter(status=SegmentRuleSet.Status.ACTIVE).first()

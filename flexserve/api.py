@@ -6,6 +6,7 @@ header for integrations (``accounts.ApiToken``). Schema at /api/openapi.json, do
 
 import logging
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -43,7 +44,7 @@ api = NinjaAPI(
     description="柔性化服务平台 — shops, orders, segmentation. Errors share one body: "
     '{"error": {"code", "message", "fields"}}.',
     auth=[SessionAuth(csrf=True), BearerTokenAuth()],
-    throttle=[AuthRateThrottle("600/m")],
+    throttle=[AuthRateThrottle(f"{settings.API_RATE_LIMIT_PER_MINUTE}/m")],
     urls_namespace="api",
 )
 
