@@ -2,8 +2,6 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from customers import services
-from flexserve.errors import AppError
-
 from customers.models import (
     District,
     Grid,
@@ -15,6 +13,7 @@ from customers.models import (
     Shop,
     SlaTarget,
 )
+from flexserve.errors import AppError
 
 
 @admin.register(District)

@@ -47,7 +47,7 @@ class ShopEditForm(ServiceErrorsMixin, forms.Form):
     star = forms.TypedChoiceField(
         label=_("Star rating"),
         coerce=int,
-        choices=[(n, "★" * n) for n in range(STAR_MIN, STAR_MAX + 1)],
+        choices=[(n, "★" * n + "☆" * (STAR_MAX - n)) for n in range(STAR_MIN, STAR_MAX + 1)],
     )
     phone = forms.CharField(
         label=_("Phone"), max_length=20, widget=forms.TextInput(attrs={"inputmode": "tel"})
@@ -64,10 +64,20 @@ class ShopEditForm(ServiceErrorsMixin, forms.Form):
         label=_("Account manager"), coerce=int, empty_value=None, required=False
     )
 
-    def __init__(self, *args: Any, account_managers: Iterable[User] = (), **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        account_managers: Iterable[User] = (),
+        current_manager: User | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
+        managers = list(account_managers)
+        # A manager who left (inactive) stays selectable, so saving other fields keeps them.
+        if current_manager is not None and current_manager not in managers:
+            managers.append(current_manager)
         self.fields["account_manager_id"].choices = [("", _("Not assigned"))] + [
-            (user.pk, str(user)) for user in account_managers
+            (user.pk, str(user)) for user in managers
         ]
 
     @staticmethod
@@ -104,7 +114,7 @@ _MAX_RULES = 50
 
 
 def rule_key(index: int, name: str | None = None) -> str:
-    """The error key the service uses for a rule (1-based): ``rules[2]`` or ``rules[2].grade_min``."""
+    """The service's error key for a rule (1-based): ``rules[2]`` or ``rules[2].grade_min``."""
     return f"rules[{index}]" if name is None else f"rules[{index}].{name}"
 
 
@@ -122,7 +132,10 @@ class RuleSetInput:
         columns = {name: data.getlist(name) for name in RULE_FIELDS}
         count = min(max((len(v) for v in columns.values()), default=0), _MAX_RULES)
         rows = [
-            {name: (values[i] if i < len(values) else "").strip() for name, values in columns.items()}
+            {
+                name: (values[i] if i < len(values) else "").strip()
+                for name, values in columns.items()
+            }
             for i in range(count)
         ]
         parsed = cls(
@@ -190,7 +203,7 @@ class RuleSetInput:
 
 
 def blank_rule_row() -> dict[str, Any]:
-    values = {name: "" for name in RULE_FIELDS} | {"segment": Segment.ORDINARY}
+    values = dict.fromkeys(RULE_FIELDS, "") | {"segment": Segment.ORDINARY}
     return {"index": "", "values": values, "bad": set(), "messages": []}
 
 
@@ -225,10 +238,17 @@ class ServicePlanForm(ServiceErrorsMixin, forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for code, _label in RequestCategory.choices:
-            for kind in ("first", "resolve"):
+        kinds = {
+            "first": _("First response for %(category)s, in minutes"),
+            "resolve": _("Resolution for %(category)s, in minutes"),
+        }
+        for code, category in RequestCategory.choices:
+            for kind, text in kinds.items():
+                label = str(text) % {"category": category}
                 self.fields[f"{kind}_{code}"] = forms.IntegerField(
-                    min_value=1, widget=forms.NumberInput(attrs={"min": 1, "step": 5})
+                    label=label,
+                    min_value=1,
+                    widget=forms.NumberInput(attrs={"min": 1, "step": 5, "aria-label": label}),
                 )
 
     @staticmethod

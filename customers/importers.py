@@ -113,6 +113,7 @@ def resolve_headers(
 
 
 def messages_of(exc: ValidationError) -> str:
+    """A ValidationError's messages as one line."""
     return " ".join(exc.messages)
 
 
@@ -126,6 +127,7 @@ def run_field_validators(model_field: models.Field, value: Any) -> Any:
 
 
 def parse_text(model_field: models.Field, raw: str, *, required: bool = True) -> str:
+    """Stripped text checked by the field's validators; blank only when not required."""
     if not raw:
         if required:
             raise CellError(str(model_field.error_messages["blank"]))
@@ -134,8 +136,12 @@ def parse_text(model_field: models.Field, raw: str, *, required: bool = True) ->
 
 
 def parse_int(model_field: models.Field, raw: str) -> int:
+    """A whole number (12 or 12.0) checked by the field's validators (ranges)."""
     try:
         number = Decimal(raw)
+        # No whole number we store has more than 18 digits; 1e999999999 must not become an int.
+        if not number.is_finite() or number.adjusted() > 18:
+            raise InvalidOperation
         if number != number.to_integral_value():
             raise InvalidOperation
         value = int(number)
@@ -145,13 +151,14 @@ def parse_int(model_field: models.Field, raw: str) -> int:
 
 
 def parse_decimal(model_field: models.DecimalField, raw: str, *, round_to_field=False) -> Decimal:
+    """A decimal checked by the field's validators; optionally rounded to its places."""
     try:
         value = Decimal(raw)
         if not value.is_finite():
             raise InvalidOperation
     except (InvalidOperation, ValueError):
         raise CellError(str(model_field.error_messages["invalid"]) % {"value": raw}) from None
-    if round_to_field:
+    if round_to_field and value.adjusted() < model_field.max_digits:
         value = value.quantize(Decimal(1).scaleb(-model_field.decimal_places), ROUND_HALF_UP)
     return run_field_validators(model_field, value)
 
@@ -185,6 +192,7 @@ def choice_names(choices: type[models.TextChoices], zh_names: dict[str, tuple[st
 
 
 def parse_choice(model_field: models.Field, raw: str, names: dict[str, str]) -> str:
+    """The choice code for any accepted spelling (see choice_names)."""
     code = names.get(raw.lower())
     if code is None:
         raise CellError(str(model_field.error_messages["invalid_choice"]) % {"value": raw})
@@ -192,6 +200,7 @@ def parse_choice(model_field: models.Field, raw: str, names: dict[str, str]) -> 
 
 
 def chunks(items: list, size: int = BATCH) -> Iterator[list]:
+    """Consecutive slices of at most ``size`` items."""
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
@@ -264,6 +273,7 @@ class _ShopRowParser:
         )
         self.business_types = choice_names(BusinessType, BUSINESS_TYPE_NAMES)
         self.market_types = choice_names(MarketType, MARKET_TYPE_NAMES)
+        self.channels = frozenset(ContactChannel.values)
         self.fields = {
             name: _field(name)
             for name in (
@@ -321,7 +331,7 @@ class _ShopRowParser:
         if key == "contact_channels":
             channels = [c.lower() for c in _CHANNEL_SPLIT.split(raw) if c]
             for channel in channels:
-                if channel not in ContactChannel.values:
+                if channel not in self.channels:
                     raise CellError(
                         _("Unknown contact channel: %(channel)s") % {"channel": channel}
                     )

@@ -1,4 +1,6 @@
-from django.urls import path
+"""/console/: the staff pages (namespace ``console``); the order page comes from commerce."""
+
+from django.urls import include, path
 
 from customers import views
 
@@ -6,5 +8,11 @@ app_name = "console"
 urlpatterns = [
     path("shops/", views.shop_list, name="shop_list"),
     path("shops/<int:shop_id>/", views.shop_detail, name="shop_detail"),
+    path("shops/<int:shop_id>/edit/", views.shop_edit, name="shop_edit"),
+    path("orders/", include("commerce.urls_console")),
     path("segments/", views.segments, name="segments"),
+    path("segments/preview/", views.segment_preview, name="segment_preview"),
+    path("segments/apply/", views.segment_apply, name="segment_apply"),
+    path("plans/", views.plans, name="plans"),
+    path("plans/<int:plan_id>/edit/", views.plan_edit, name="plan_edit"),
 ]

@@ -1,8 +1,11 @@
-from django.urls import path
+"""/portal/: the shop owner's pages (namespace ``portal``); orders come from commerce."""
+
+from django.urls import include, path
 
 from customers import views
 
 app_name = "portal"
 urlpatterns = [
     path("", views.portal_home, name="home"),
+    path("orders/", include("commerce.urls_portal")),
 ]

@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from ninja import NinjaAPI
 from ninja.errors import (
     AuthenticationError,
@@ -35,6 +36,7 @@ from flexserve.errors import (
     RateLimited,
 )
 from flexserve.validation import messages_by_field
+from imports.api import router as imports_router
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +60,46 @@ def on_app_error(request, exc: AppError):
     return _render(request, exc)
 
 
+# Pydantic's messages are English only; the common ones are translated here by error type.
+_SCHEMA_MESSAGES = {
+    "missing": _lazy("This field is required."),
+    "int_parsing": _lazy("Enter a whole number."),
+    "int_from_float": _lazy("Enter a whole number."),
+    "float_parsing": _lazy("Enter a number."),
+    "decimal_parsing": _lazy("Enter a number."),
+    "decimal_max_digits": _lazy("Enter at most %(max_digits)s digits."),
+    "decimal_max_places": _lazy("Enter at most %(decimal_places)s decimal places."),
+    "less_than_equal": _lazy("Enter a value of at most %(le)s."),
+    "less_than": _lazy("Enter a value below %(lt)s."),
+    "greater_than_equal": _lazy("Enter a value of at least %(ge)s."),
+    "greater_than": _lazy("Enter a value above %(gt)s."),
+    "string_too_short": _lazy("Enter at least %(min_length)s characters."),
+    "string_too_long": _lazy("Enter at most %(max_length)s characters."),
+    "string_type": _lazy("Enter text."),
+    "too_short": _lazy("Give at least %(min_length)s items."),
+    "too_long": _lazy("Give at most %(max_length)s items."),
+    "list_type": _lazy("Give a list."),
+    "date_parsing": _lazy("Enter a date as YYYY-MM-DD."),
+    "date_from_datetime_parsing": _lazy("Enter a date as YYYY-MM-DD."),
+    "datetime_parsing": _lazy("Enter a date and time as YYYY-MM-DDTHH:MM:SS+08:00."),
+    "datetime_from_date_parsing": _lazy("Enter a date and time as YYYY-MM-DDTHH:MM:SS+08:00."),
+    "bool_parsing": _lazy("Enter true or false."),
+    "json_invalid": _lazy("The request body is not valid JSON."),
+    "model_attributes_type": _lazy("Send a JSON object."),
+    "dict_type": _lazy("Send a JSON object."),
+}
+
+
+def _schema_message(error: dict) -> str:
+    template = _SCHEMA_MESSAGES.get(error.get("type", ""))
+    if template is None:
+        return str(error.get("msg", ""))
+    try:
+        return str(template) % (error.get("ctx") or {})
+    except (KeyError, TypeError, ValueError):
+        return str(template)
+
+
 @api.exception_handler(ValidationError)
 def on_schema_error(request, exc: ValidationError):
     fields: dict[str, list[str]] = {}
@@ -66,7 +108,7 @@ def on_schema_error(request, exc: ValidationError):
         loc = [
             str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path", "payload")
         ]
-        fields.setdefault(".".join(loc) or "__all__", []).append(error.get("msg", ""))
+        fields.setdefault(".".join(loc) or "__all__", []).append(_schema_message(error))
     return _render(request, Invalid(fields=fields))
 
 
@@ -127,3 +169,4 @@ def on_unexpected(request, exc: Exception):
 api.add_router("/accounts", accounts_router, tags=["accounts"])
 api.add_router("/customers", customers_router, tags=["customers"])
 api.add_router("/commerce", commerce_router, tags=["commerce"])
+api.add_router("/imports", imports_router, tags=["imports"])

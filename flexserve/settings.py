@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "accounts",
     "customers",
     "commerce",
+    "demo",
+    "imports",
 ]
 
 MIDDLEWARE = [
@@ -210,6 +212,7 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = not PRODUCTION
+WHITENOISE_AUTOREFRESH = not PRODUCTION  # pick up edited static files without a restart
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
 MEDIA_URL = "media/"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

@@ -17,6 +17,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("portal/", include("customers.urls_portal", namespace="portal")),
     path("console/", include("customers.urls_console", namespace="console")),
+    path("imports/", include("imports.urls", namespace="imports")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
 ]

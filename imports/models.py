@@ -1,4 +1,4 @@
-"""Import jobs: one uploaded file of shops or orders, checked whole, then written whole or not at all.
+"""Import jobs: one file of shops or orders, checked whole, then written whole or not at all.
 
 The uploaded file is kept under MEDIA_ROOT/imports/ so a worker on another machine can read it and
 an administrator can see what was loaded. While a job runs, its progress lives in the cache
@@ -32,7 +32,7 @@ class ImportJob(models.Model):
         _("status"), max_length=12, choices=Status.choices, default=Status.QUEUED
     )
     file = models.FileField(_("file"), upload_to="imports/%Y/%m/", max_length=200)
-    original_filename = models.CharField(_("file name"), max_length=200)
+    original_name = models.CharField(_("file name"), max_length=200)
     language = models.CharField(
         _("language of the messages"), max_length=10, default=settings.LANGUAGE_CODE
     )

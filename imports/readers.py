@@ -14,6 +14,9 @@ import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO
+from zipfile import BadZipFile
+
+import openpyxl
 
 EXTENSIONS = (".csv", ".xlsx")
 
@@ -78,9 +81,10 @@ def _csv_table(data: bytes) -> Table:
 
     def rows() -> Iterator[tuple[int, dict[str, str]]]:
         try:
-            for values in reader:
+            # Records, not physical lines: a quoted cell may hold a line break.
+            for number, values in enumerate(reader, start=2):
                 if any(v.strip() for v in values):
-                    yield reader.line_num, _as_row(headers, values)
+                    yield number, _as_row(headers, [_unescape(v) for v in values])
         except csv.Error:
             raise UnreadableFile("format") from None
 
@@ -88,10 +92,6 @@ def _csv_table(data: bytes) -> Table:
 
 
 def _xlsx_table(file: IO[bytes]) -> Table:
-    from zipfile import BadZipFile
-
-    import openpyxl
-
     try:
         workbook = openpyxl.load_workbook(file, read_only=True, data_only=True)
     except (BadZipFile, KeyError, OSError, ValueError):
@@ -122,6 +122,13 @@ def _xlsx_table(file: IO[bytes]) -> Table:
             workbook.close()
 
     return Table(headers=headers, rows=rows(), row_count_hint=hint)
+
+
+def _unescape(value: str) -> str:
+    # Our CSV exports write '=… for text starting with = + - @ (so Excel does not run it).
+    if value[:1] == "'" and value[1:2] in ("=", "+", "-", "@"):
+        return value[1:]
+    return value
 
 
 def _as_row(headers: list[str], values: list[str]) -> dict[str, str]:

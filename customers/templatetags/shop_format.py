@@ -20,11 +20,12 @@ def stars(value: int | None) -> str:
 
 
 @register.filter
-def duration(minutes: int | None) -> str:
+def duration(minutes: int | str | None) -> str:
     """A duration given in minutes, as hours and minutes (90 → "1 h 30 min")."""
-    if minutes is None:
-        return ""
-    hours, rest = divmod(int(minutes), 60)
+    try:
+        hours, rest = divmod(int(minutes), 60)
+    except (TypeError, ValueError):
+        return ""  # a value the user is still correcting
     if not hours:
         return _("%(minutes)s min") % {"minutes": rest}
     if not rest:

@@ -37,7 +37,9 @@ def test_a_better_shop_never_falls_to_a_lower_class_under_the_defaults(grade, st
 @given(
     rules=st.lists(
         st.builds(
-            lambda seg, g, s: Rule(seg, grade_min=g[0], grade_max=g[1], star_min=s[0], star_max=s[1]),
+            lambda seg, g, s: Rule(
+                seg, grade_min=g[0], grade_max=g[1], star_min=s[0], star_max=s[1]
+            ),
             segments,
             st.tuples(grades, grades).map(sorted),
             st.tuples(stars, stars).map(sorted),
@@ -56,8 +58,15 @@ def test_every_shop_gets_exactly_the_first_matching_class(rules, default, grade,
 
 @given(
     facts=st.lists(
-        st.builds(ShopFacts, st.integers(1, 10_000), grades, stars, st.just("urban"),
-                  st.just("grocery"), segments),
+        st.builds(
+            ShopFacts,
+            st.integers(1, 10_000),
+            grades,
+            stars,
+            st.just("urban"),
+            st.just("grocery"),
+            segments,
+        ),
         max_size=60,
         unique_by=lambda f: f.shop_id,
     )

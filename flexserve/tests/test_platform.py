@@ -101,3 +101,22 @@ def test_production_refuses_to_start_without_a_mandatory_setting(missing):
 def test_an_unknown_mode_stops_start_up_with_a_clear_message():
     result = _manage("check", FLEXSERVE_MODE="staging")
     assert result.returncode != 0 and "FLEXSERVE_MODE" in result.stderr
+
+
+def test_healthz_answers_503_when_the_broker_is_down(client, db, settings, monkeypatch):
+    from flexserve.celery import app
+
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    monkeypatch.setattr(app.conf, "broker_url", "redis://127.0.0.1:1/0")  # nothing listens there
+    response = client.get("/healthz")
+    body = response.json()
+    assert response.status_code == 503
+    assert body["broker"]["status"] == "error" and body["database"]["status"] == "ok"
+
+
+def test_schema_messages_are_translated(client_for, service_manager):
+    client = client_for(service_manager)
+    english = client.get("/api/customers/shops?grade_min=99", HTTP_ACCEPT_LANGUAGE="en").json()
+    assert english["error"]["fields"]["grade_min"] == ["Enter a value of at most 30."]
+    chinese = client.get("/api/customers/shops?grade_min=99").json()
+    assert chinese["error"]["fields"]["grade_min"] != ["Enter a value of at most 30."]

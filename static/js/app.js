@@ -14,6 +14,12 @@
   var charts = [];
   function renderCharts(root) {
     if (!window.echarts) return;
+    // Charts whose element an htmx swap removed (out-of-band refreshes) are let go.
+    charts = charts.filter(function (c) {
+      if (document.body.contains(c.getDom())) return true;
+      c.dispose();
+      return false;
+    });
     root.querySelectorAll("[data-chart]").forEach(function (el) {
       var source = document.getElementById(el.dataset.source);
       if (!source) return;
@@ -23,10 +29,14 @@
       var chart = existing || window.echarts.init(el);
       var option;
       if (kind === "pie") {
+        // On a phone the labels go inside the ring: outside ones would be cut at the edges.
+        var narrow = el.clientWidth < 480;
         option = {
           tooltip: { trigger: "item", formatter: "{b}: {c} ({d}%)" },
           legend: { bottom: 0 },
-          series: [{ type: "pie", radius: ["40%", "70%"], label: { formatter: "{b}\n{c}" },
+          series: [{ type: "pie", radius: narrow ? ["38%", "72%"] : ["38%", "62%"], bottom: 24,
+            label: narrow ? { position: "inside", formatter: "{c}", color: "#fff", fontWeight: "bold" }
+                          : { formatter: "{b}\n{c}" },
             data: data.series[0].data.map(function (v, i) {
               return { name: data.labels[i], value: v, itemStyle: { color: (data.colors || [])[i] } };
             }) }]
@@ -53,6 +63,15 @@
     document.querySelectorAll("[data-toggle-nav]").forEach(function (b) { b.addEventListener("click", toggleNav); });
     renderCharts(document);
   });
-  document.addEventListener("htmx:afterSettle", function (event) { renderCharts(event.target); });
+  // The whole document: out-of-band swaps settle outside the event's target.
+  document.addEventListener("htmx:afterSettle", function () {
+    renderCharts(document);
+    // A form's answer marks its news (errors, a preview, a result) to be brought into view.
+    var news = document.querySelector("[data-scroll-into-view]");
+    if (news) {
+      news.removeAttribute("data-scroll-into-view");
+      news.scrollIntoView({ behavior: "smooth", block: "start" });
+    }
+  });
   window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
 })();

@@ -1,0 +1,10 @@
+"""Background work of the imports app: run one import job (idempotent: a job runs once)."""
+
+from celery import shared_task
+
+
+@shared_task(name="imports.run_job")
+def import_job_run_task(job_id: int) -> None:
+    from imports import services  # services enqueue this task: import at call time
+
+    services.import_job_run(job_id=job_id)
