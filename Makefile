@@ -18,8 +18,9 @@ $(BIN)/activate: requirements.txt requirements-dev.txt
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 
+# Babel compiles the catalogue in pure Python: no gettext tools needed to run flexserve.
 locale/zh_Hans/LC_MESSAGES/django.mo: locale/zh_Hans/LC_MESSAGES/django.po $(BIN)/activate
-	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules -v 0
+	$(BIN)/pybabel -q compile -d locale -D django -l zh_Hans
 
 setup: $(BIN)/activate node_modules/.package-lock.json locale/zh_Hans/LC_MESSAGES/django.mo
 
@@ -36,6 +37,7 @@ lint: setup
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 	$(PY) manage.py makemigrations --check --dry-run -v 0
+	$(PY) manage.py check_messages
 
 e2e: setup  ## browser tests in Debian chromium
 	$(BIN)/pytest -m e2e -q tests/e2e
@@ -47,9 +49,10 @@ fmt: setup
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-messages: setup  ## refresh the zh_Hans catalogue and compile it
-	$(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=node_modules --ignore=staticfiles --no-obsolete
-	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules
+messages: setup  ## refresh the zh_Hans catalogue (needs GNU gettext) and compile it
+	$(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=node_modules \
+		--ignore=staticfiles --ignore=var --no-obsolete
+	$(BIN)/pybabel -q compile -d locale -D django -l zh_Hans
 
 production: setup  ## gunicorn + Celery worker + beat on PostgreSQL and Redis (see README)
 	bin/production

@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from ninja import NinjaAPI
 from ninja.errors import (
     AuthenticationError,
@@ -62,31 +62,33 @@ def on_app_error(request, exc: AppError):
 
 # Pydantic's messages are English only; the common ones are translated here by error type.
 _SCHEMA_MESSAGES = {
-    "missing": _lazy("This field is required."),
-    "int_parsing": _lazy("Enter a whole number."),
-    "int_from_float": _lazy("Enter a whole number."),
-    "float_parsing": _lazy("Enter a number."),
-    "decimal_parsing": _lazy("Enter a number."),
-    "decimal_max_digits": _lazy("Enter at most %(max_digits)s digits."),
-    "decimal_max_places": _lazy("Enter at most %(decimal_places)s decimal places."),
-    "less_than_equal": _lazy("Enter a value of at most %(le)s."),
-    "less_than": _lazy("Enter a value below %(lt)s."),
-    "greater_than_equal": _lazy("Enter a value of at least %(ge)s."),
-    "greater_than": _lazy("Enter a value above %(gt)s."),
-    "string_too_short": _lazy("Enter at least %(min_length)s characters."),
-    "string_too_long": _lazy("Enter at most %(max_length)s characters."),
-    "string_type": _lazy("Enter text."),
-    "too_short": _lazy("Give at least %(min_length)s items."),
-    "too_long": _lazy("Give at most %(max_length)s items."),
-    "list_type": _lazy("Give a list."),
-    "date_parsing": _lazy("Enter a date as YYYY-MM-DD."),
-    "date_from_datetime_parsing": _lazy("Enter a date as YYYY-MM-DD."),
-    "datetime_parsing": _lazy("Enter a date and time as YYYY-MM-DDTHH:MM:SS+08:00."),
-    "datetime_from_date_parsing": _lazy("Enter a date and time as YYYY-MM-DDTHH:MM:SS+08:00."),
-    "bool_parsing": _lazy("Enter true or false."),
-    "json_invalid": _lazy("The request body is not valid JSON."),
-    "model_attributes_type": _lazy("Send a JSON object."),
-    "dict_type": _lazy("Send a JSON object."),
+    "missing": gettext_lazy("This field is required."),
+    "int_parsing": gettext_lazy("Enter a whole number."),
+    "int_from_float": gettext_lazy("Enter a whole number."),
+    "float_parsing": gettext_lazy("Enter a number."),
+    "decimal_parsing": gettext_lazy("Enter a number."),
+    "decimal_max_digits": gettext_lazy("Enter at most %(max_digits)s digits."),
+    "decimal_max_places": gettext_lazy("Enter at most %(decimal_places)s decimal places."),
+    "less_than_equal": gettext_lazy("Enter a value of at most %(le)s."),
+    "less_than": gettext_lazy("Enter a value below %(lt)s."),
+    "greater_than_equal": gettext_lazy("Enter a value of at least %(ge)s."),
+    "greater_than": gettext_lazy("Enter a value above %(gt)s."),
+    "string_too_short": gettext_lazy("Enter at least %(min_length)s characters."),
+    "string_too_long": gettext_lazy("Enter at most %(max_length)s characters."),
+    "string_type": gettext_lazy("Enter text."),
+    "too_short": gettext_lazy("Give at least %(min_length)s items."),
+    "too_long": gettext_lazy("Give at most %(max_length)s items."),
+    "list_type": gettext_lazy("Give a list."),
+    "date_parsing": gettext_lazy("Enter a date as YYYY-MM-DD."),
+    "date_from_datetime_parsing": gettext_lazy("Enter a date as YYYY-MM-DD."),
+    "datetime_parsing": gettext_lazy("Enter a date and time as YYYY-MM-DDTHH:MM:SS+08:00."),
+    "datetime_from_date_parsing": gettext_lazy(
+        "Enter a date and time as YYYY-MM-DDTHH:MM:SS+08:00."
+    ),
+    "bool_parsing": gettext_lazy("Enter true or false."),
+    "json_invalid": gettext_lazy("The request body is not valid JSON."),
+    "model_attributes_type": gettext_lazy("Send a JSON object."),
+    "dict_type": gettext_lazy("Send a JSON object."),
 }
 
 
