@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 from accounts.models import STAFF_ROLES, User
 from customers import segmentation, services
 from customers.models import (
+    SHOP_MASTER_FIELDS,
     BusinessType,
     ContactChannel,
     Grid,
@@ -275,24 +276,7 @@ class _ShopRowParser:
         self.market_types = choice_names(MarketType, MARKET_TYPE_NAMES)
         self.channels = frozenset(ContactChannel.values)
         self.fields = {
-            name: _field(name)
-            for name in (
-                "licence_no",
-                "name",
-                "owner_name",
-                "phone",
-                "address",
-                "latitude",
-                "longitude",
-                "grid",
-                "business_type",
-                "market_type",
-                "grade",
-                "star",
-                "account_manager",
-                "contact_channels",
-                "opened_on",
-            )
+            name: _field(name) for name in ("licence_no", *SHOP_MASTER_FIELDS, "opened_on")
         }
 
     def cell(self, key: str, raw: str) -> tuple[str, Any]:
@@ -402,22 +386,7 @@ def shop_rows_write(
     now = timezone.now()
     update_fields = [
         name
-        for name in (
-            "name",
-            "owner_name",
-            "phone",
-            "address",
-            "latitude",
-            "longitude",
-            "grid",
-            "business_type",
-            "market_type",
-            "grade",
-            "star",
-            "account_manager",
-            "contact_channels",
-            "opened_on",
-        )
+        for name in (*SHOP_MASTER_FIELDS, "opened_on")
         if (name if name != "grid" else "grid_code") in check.columns
     ] + ["segment", "updated_at"]
     total = len(check.rows)

@@ -129,6 +129,24 @@ class Grid(models.Model):
         return f"{self.district.name} · {self.name}"
 
 
+# The master data a manager edits or an import file carries (the licence number is the key).
+SHOP_MASTER_FIELDS = (
+    "name",
+    "owner_name",
+    "phone",
+    "address",
+    "latitude",
+    "longitude",
+    "grid",
+    "business_type",
+    "market_type",
+    "grade",
+    "star",
+    "account_manager",
+    "contact_channels",
+)
+
+
 class Shop(models.Model):
     scope_path = ""  # a shop is its own scope
 

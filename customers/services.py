@@ -12,6 +12,7 @@ from accounts.models import User
 from customers import segmentation
 from customers.errors import NoActiveRuleSet, RuleSetEmpty, RuleSetNotDraft
 from customers.models import (
+    SHOP_MASTER_FIELDS,
     ContactChannel,
     Segment,
     SegmentChange,
@@ -26,20 +27,9 @@ from flexserve.errors import Invalid
 from flexserve.policy import Perm
 from flexserve.validation import full_clean_or_invalid
 
-SHOP_EDITABLE_FIELDS = (
-    "name",
-    "owner_name",
-    "phone",
-    "address",
-    "latitude",
-    "longitude",
-    "grid_id",
-    "business_type",
-    "market_type",
-    "grade",
-    "star",
-    "account_manager_id",
-    "contact_channels",
+# Foreign keys are set by id in the API and the pages.
+SHOP_EDITABLE_FIELDS = tuple(
+    f"{name}_id" if name in {"grid", "account_manager"} else name for name in SHOP_MASTER_FIELDS
 )
 
 

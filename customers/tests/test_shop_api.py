@@ -97,3 +97,15 @@ def test_error_messages_follow_the_request_language(client_for, shop_owner, othe
     url = f"/api/customers/shops/{other_shop.pk}"
     english = client.get(url, HTTP_ACCEPT_LANGUAGE="en").json()["error"]["message"]
     assert english == "Not found."
+
+
+def test_shop_list_query_count_does_not_grow_with_shops(
+    client_for, account_manager, grid, django_assert_num_queries
+):
+    for _ in range(6):
+        ShopFactory(grid=grid)
+    client = client_for(account_manager)
+    client.get("/api/customers/shops")  # warm the session
+    # session, user, territory grids, count, page (grid, district, manager joined)
+    with django_assert_num_queries(5):
+        assert client.get("/api/customers/shops").json()["count"] == 6

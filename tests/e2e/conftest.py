@@ -18,6 +18,12 @@ PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1366, "height": 900}
 
 
+@pytest.fixture
+def e2e_db(transactional_db, django_db_serialized_rollback):
+    """A database the live server's thread can see. Serialized rollback restores what the
+    migrations seeded (rule set v1, service plans, departments) after each flush."""
+
+
 @pytest.fixture(scope="session")
 def browser():
     from playwright.sync_api import sync_playwright

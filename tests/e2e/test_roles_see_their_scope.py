@@ -16,7 +16,7 @@ PASSWORD = "correct-horse-battery"
 
 
 @pytest.fixture
-def city(transactional_db):
+def city(e2e_db):
     mine = ShopFactory(name="晨光便利店", grade=26, star=5, segment="core")
     theirs = ShopFactory(name="远方烟酒商行", grade=5, star=1)
     owner = UserFactory(username=mine.licence_no, role=Role.SHOP_OWNER, password=PASSWORD)
