@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from audit.services import audit_record, diff, snapshot
 from customers import segmentation
 from customers.errors import NoActiveRuleSet, RuleSetEmpty, RuleSetNotDraft
 from customers.models import (
@@ -18,6 +19,7 @@ from customers.models import (
     SegmentChange,
     SegmentRule,
     SegmentRuleSet,
+    ServiceItem,
     ServicePlan,
     Shop,
     SlaTarget,
@@ -94,6 +96,13 @@ def shop_create(*, actor: User, data: dict[str, Any]) -> Shop:
             changed_at=timezone.now(),
             changed_by=actor,
         )
+    audit_record(
+        actor=actor,
+        action="shop.created",
+        target=shop,
+        shop_id=shop.pk,
+        changes=diff({}, snapshot(shop, ("licence_no", *SHOP_EDITABLE_FIELDS))),
+    )
     return shop
 
 
@@ -102,6 +111,7 @@ def shop_update(*, actor: User, shop_id: int, data: dict[str, Any]) -> Shop:
     """Change a shop's master data; a new grade or star rating re-classifies it at once."""
     shop = policy.get_visible(actor, Shop, shop_id, for_update=True)
     policy.require(actor, Perm.SHOP_EDIT, shop)
+    before = snapshot(shop, SHOP_EDITABLE_FIELDS)
     for key, value in data.items():
         if key not in SHOP_EDITABLE_FIELDS:
             raise Invalid(fields={key: [_("This field cannot be changed here.")]})
@@ -110,6 +120,11 @@ def shop_update(*, actor: User, shop_id: int, data: dict[str, Any]) -> Shop:
         setattr(shop, key, value)
     full_clean_or_invalid(shop)
     shop.save()
+    changes = diff(before, snapshot(shop, SHOP_EDITABLE_FIELDS))
+    if changes:
+        audit_record(
+            actor=actor, action="shop.updated", target=shop, shop_id=shop.pk, changes=changes
+        )
     rule_set = active_rule_set()
     if rule_set is not None and {"grade", "star", "market_type", "business_type"} & data.keys():
         _reclassify(rule_set, Shop.objects.filter(pk=shop.pk), actor=actor)
@@ -125,6 +140,13 @@ def shop_close(*, actor: User, shop_id: int, closed_on=None) -> Shop:
     shop.closed_on = closed_on or timezone.localdate()
     full_clean_or_invalid(shop)
     shop.save(update_fields=["status", "closed_on", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="shop.closed",
+        target=shop,
+        shop_id=shop.pk,
+        changes={"status": [Shop.Status.ACTIVE, Shop.Status.CLOSED]},
+    )
     return shop
 
 
@@ -177,6 +199,13 @@ def rule_set_create(
     SegmentRule.objects.bulk_create(
         SegmentRule(rule_set=rule_set, position=i, **vars(rule)) for i, rule in enumerate(parsed, 1)
     )
+    audit_record(
+        actor=actor,
+        action="rule_set.saved",
+        target=rule_set,
+        changes={"rules": [None, [vars(rule) for rule in parsed]]},
+        note=rule_set.note,
+    )
     return rule_set
 
 
@@ -202,7 +231,15 @@ def rule_set_activate(*, actor: User | None, rule_set_id: int) -> RecomputeResul
     rule_set.status = SegmentRuleSet.Status.ACTIVE
     rule_set.activated_at = timezone.now()
     rule_set.save(update_fields=["status", "activated_at"])
-    return _reclassify(rule_set, Shop.objects.all(), actor=actor)
+    result = _reclassify(rule_set, Shop.objects.all(), actor=actor)
+    audit_record(
+        actor=actor,
+        action="rule_set.applied",
+        target=rule_set,
+        changes={"status": [SegmentRuleSet.Status.DRAFT, SegmentRuleSet.Status.ACTIVE]},
+        note=f"{result.shops_moved}/{result.shops_checked}",
+    )
+    return result
 
 
 @transaction.atomic
@@ -261,6 +298,7 @@ def service_plan_update(*, actor: User, plan_id: int, data: dict[str, Any]) -> S
     """Edit a class's service plan: visits, items, channels, SLA targets per request category."""
     policy.require(actor, Perm.SERVICE_PLAN_EDIT)
     plan = policy.get_visible(actor, ServicePlan, plan_id, for_update=True)
+    before = _plan_snapshot(plan)
     for key in ("visits_per_month", "description"):
         if key in data and data[key] is not None:
             setattr(plan, key, data[key])
@@ -269,7 +307,17 @@ def service_plan_update(*, actor: User, plan_id: int, data: dict[str, Any]) -> S
     full_clean_or_invalid(plan)
     plan.save()
     if data.get("service_item_ids") is not None:
-        plan.service_items.set(data["service_item_ids"])
+        wanted = set(data["service_item_ids"])
+        known = set(ServiceItem.objects.filter(pk__in=wanted).values_list("pk", flat=True))
+        if wanted - known:
+            raise Invalid(
+                fields={
+                    "service_item_ids": [
+                        _("Unknown service item: %(id)s") % {"id": min(wanted - known)}
+                    ]
+                }
+            )
+        plan.service_items.set(sorted(wanted))
     for target in data.get("sla_targets") or []:
         obj = SlaTarget(plan=plan, **target)
         full_clean_or_invalid(obj, exclude=["plan"])
@@ -281,4 +329,19 @@ def service_plan_update(*, actor: User, plan_id: int, data: dict[str, Any]) -> S
                 "resolution_min": obj.resolution_min,
             },
         )
+    changes = diff(before, _plan_snapshot(plan))
+    if changes:
+        audit_record(actor=actor, action="service_plan.updated", target=plan, changes=changes)
     return plan
+
+
+def _plan_snapshot(plan: ServicePlan) -> dict[str, Any]:
+    values = snapshot(plan, ("visits_per_month", "contact_channels", "description"))
+    values["service_items"] = sorted(plan.service_items.values_list("code", flat=True))
+    values["sla_targets"] = {
+        category: [first, resolve]
+        for category, first, resolve in plan.sla_targets.values_list(
+            "category", "first_response_min", "resolution_min"
+        )
+    }
+    return values

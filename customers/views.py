@@ -14,6 +14,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from audit import selectors as audit_selectors
 from commerce import selectors as commerce_selectors
 from customers import selectors, services
 from customers.errors import RuleSetEmpty, RuleSetNotDraft
@@ -161,6 +162,12 @@ def _shop_main_context(
         "can_edit": can_edit,
         "form": form,
         "saved": saved,
+        # None hides the change log from roles that may not read the audit trail.
+        "audit": (
+            audit_selectors.audit_for(user=user, target=shop)
+            if policy.has_perm(user, Perm.AUDIT_VIEW)
+            else None
+        ),
         **_plan_summary(selectors.service_plan_for_shop(user=user, shop=shop)),
     }
 

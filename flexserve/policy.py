@@ -44,6 +44,7 @@ class Perm(StrEnum):
     SEGMENT_EDIT = "segment_edit"
     SERVICE_PLAN_VIEW = "service_plan_view"
     SERVICE_PLAN_EDIT = "service_plan_edit"
+    AUDIT_VIEW = "audit_view"  # who changed what, on shops, rules and plans
 
 
 _STAFF_READ = {
@@ -56,7 +57,7 @@ _STAFF_READ = {
     Perm.SEGMENT_VIEW,
     Perm.SERVICE_PLAN_VIEW,
 }
-_MANAGE = {Perm.SHOP_EDIT, Perm.SEGMENT_EDIT, Perm.SERVICE_PLAN_EDIT}
+_MANAGE = {Perm.SHOP_EDIT, Perm.SEGMENT_EDIT, Perm.SERVICE_PLAN_EDIT, Perm.AUDIT_VIEW}
 _ADMINISTER = {Perm.SHOP_IMPORT, Perm.ORDER_IMPORT, Perm.COMMERCE_WRITE}
 
 ROLE_PERMS: dict[str, frozenset[Perm]] = {

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "accounts",
     "customers",
     "commerce",
+    "audit",
     "demo",
     "imports",
 ]

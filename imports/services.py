@@ -29,6 +29,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from audit.services import audit_record
 from commerce import importers as order_importers
 from customers import importers as shop_importers
 from customers.importers import RowError
@@ -212,6 +213,14 @@ def _run(job: ImportJob, on_progress: OnProgress | None) -> _Outcome:
         else:
             result = order_importers.order_rows_write(check, progress=writing)
             created, updated = result.orders, 0
+        # One entry for the whole file: the job keeps the file and its counts.
+        audit_record(
+            actor=job.created_by,
+            action=f"import.{job.kind}",
+            target=job,
+            changes={"created": [0, created], "updated": [0, updated]},
+            note=job.original_name,
+        )
     return _Outcome(ImportJob.Status.SUCCEEDED, check.row_count, created, updated)
 
 
