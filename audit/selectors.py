@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import Model
+from django.db.models import Field, Model
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -34,11 +34,36 @@ class AuditRow:
     note: str
 
 
-def _field_label(model: type[Model], name: str) -> str:
+def _field(model: type[Model], name: str) -> Field | None:
     try:
-        return str(model._meta.get_field(name.removesuffix("_id")).verbose_name)
+        return model._meta.get_field(name.removesuffix("_id"))
     except FieldDoesNotExist:
-        return name
+        return None
+
+
+def _field_label(model: type[Model], name: str) -> str:
+    field = _field(model, name)
+    return str(field.verbose_name) if field is not None else name
+
+
+def _readable(model: type[Model], name: str, value: Any, names: dict) -> Any:
+    """A value as people read it: choice labels, related objects by name, lists joined."""
+    field = _field(model, name)
+    if value is None or field is None:
+        return value
+    own = getattr(model, "audit_display", None)  # a model may say how its values read
+    if own is not None and (shown := own(name, value)) is not None:
+        return shown
+    if field.is_relation and field.related_model is not None:
+        key = (field.related_model, value)
+        if key not in names:
+            names[key] = str(field.related_model._default_manager.filter(pk=value).first() or value)
+        return names[key]
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(value, list):
+        return "、".join(str(v) for v in value)
+    return value
 
 
 def audit_for(*, user: User, target: Model, limit: int = 50) -> list[AuditRow]:
@@ -47,13 +72,18 @@ def audit_for(*, user: User, target: Model, limit: int = 50) -> list[AuditRow]:
     entries = policy.visible(user, AuditEntry.objects.select_related("actor")).filter(
         target_type=target._meta.label_lower, target_id=target.pk
     )[:limit]
+    model, names = type(target), {}
     return [
         AuditRow(
             at=entry.at,
             actor=str(entry.actor) if entry.actor else "",
             action=str(ACTION_LABELS.get(entry.action, entry.action)),
             changes=[
-                (_field_label(type(target), name), old, new)
+                (
+                    _field_label(model, name),
+                    _readable(model, name, old, names),
+                    _readable(model, name, new, names),
+                )
                 for name, (old, new) in sorted(entry.changes.items())
             ],
             note=entry.note,

@@ -76,6 +76,11 @@ class ContactChannel(models.TextChoices):
     VISIT = "visit", _("Visit")
 
 
+def channel_labels(codes: object) -> str:
+    labels = dict(ContactChannel.choices)
+    return "、".join(str(labels.get(code, code)) for code in codes or [])
+
+
 class RequestCategory(models.TextChoices):
     """Request categories that service plans set SLA targets for (the service desk uses them)."""
 
@@ -249,6 +254,11 @@ class Shop(models.Model):
     def masked_phone(self) -> str:
         return mask_phone(self.phone)
 
+    @staticmethod
+    def audit_display(name: str, value: object) -> str | None:
+        """Channel codes read as their labels in the audit trail."""
+        return channel_labels(value) if name == "contact_channels" else None
+
 
 class SegmentRuleSet(models.Model):
     """A version of the segmentation rules: one is active; drafts are edited, then applied."""
@@ -390,6 +400,10 @@ class ServicePlan(models.Model):
 
     def __str__(self) -> str:
         return str(self.get_segment_display())
+
+    @staticmethod
+    def audit_display(name: str, value: object) -> str | None:
+        return channel_labels(value) if name == "contact_channels" else None
 
 
 class SlaTarget(models.Model):

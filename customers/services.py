@@ -117,6 +117,8 @@ def shop_update(*, actor: User, shop_id: int, data: dict[str, Any]) -> Shop:
             raise Invalid(fields={key: [_("This field cannot be changed here.")]})
         if key == "contact_channels":
             value = _validate_channels(value)
+            if set(value) == set(shop.contact_channels):
+                value = shop.contact_channels  # the same channels ticked again: not a change
         setattr(shop, key, value)
     full_clean_or_invalid(shop)
     shop.save()

@@ -76,3 +76,29 @@ def test_an_unknown_service_item_is_refused_and_nothing_changes(client_for, serv
     assert (response.status_code, response.json()["error"]["code"]) == (422, "invalid")
     assert sorted(plan.service_items.values_list("pk", flat=True)) == before
     assert not AuditEntry.objects.exists()
+
+
+def test_ticking_the_same_channels_in_another_order_is_not_a_change(client_for, service_manager):
+    shop = ShopFactory(contact_channels=["wechat", "phone"])
+    client_for(service_manager).patch(
+        f"/api/customers/shops/{shop.pk}",
+        {"contact_channels": ["phone", "wechat"]},
+        content_type="application/json",
+    )
+    shop.refresh_from_db()
+    assert shop.contact_channels == ["wechat", "phone"]
+    assert not AuditEntry.objects.exists()
+
+
+def test_the_log_reads_labels_not_codes(client_for, service_manager):
+    shop = ShopFactory(business_type="kiosk", contact_channels=["sms"])
+    client_for(service_manager).patch(
+        f"/api/customers/shops/{shop.pk}",
+        {"business_type": "supermarket", "contact_channels": ["sms", "wechat"]},
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    page = client_for(service_manager).get(f"/console/shops/{shop.pk}/", HTTP_ACCEPT_LANGUAGE="en")
+    changes = {label: (old, new) for label, old, new in page.context["audit"][0].changes}
+    assert changes["business type"] == ("Kiosk", "Supermarket")
+    assert changes["preferred contact channels"] == ("SMS", "SMS、WeChat")
