@@ -2,27 +2,38 @@
 
 The matrix is generated: every operation in the OpenAPI schema and every page in the URL conf is
 called as each restricted role with the ids of another shop's records. A new endpoint is covered
-the day it is added; a path parameter this module cannot fill fails the test, so whoever adds a
-new kind of id must say here which out-of-scope record it points to.
+the day it is added; a path parameter this module cannot fill, or a write operation without a
+valid body in ``WRITE_BODIES``, fails the test, so whoever adds one says here what it touches.
+Every write body is proven valid by an administrator's call that succeeds, so a refusal seen by
+the restricted roles is the policy at work, not a validation error.
 """
 
 import io
 import re
 import zipfile
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 from django.apps import apps
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from accounts.models import Role
 from accounts.tests.factories import UserFactory
-from commerce.tests.factories import DeliveryFactory, OrderLineFactory, PaymentFactory
+from commerce.tests.factories import (
+    DeliveryFactory,
+    OrderLineFactory,
+    PaymentFactory,
+    ProductFactory,
+)
 from customers.models import SegmentRuleSet, ServicePlan
 from customers.tests.factories import ShopFactory
 from flexserve.api import api
 
 SKIPPED_PAGE_PREFIXES = ("admin/", "api/", "i18n/", "static/", "media/")
+REFUSED = {401, 403, 404}
+RULES = {"rules": [{"segment": "core", "grade_min": 20, "star_min": 3}], "note": "matrix"}
 
 
 @pytest.fixture
@@ -32,29 +43,100 @@ def world(shop_owner, shop, other_shop, account_manager):
     delivery = DeliveryFactory(order=order)
     payment = PaymentFactory(order=order)
     own_order = OrderLineFactory(order__shop=shop).order
+    product = ProductFactory(code="MATRIX1")
+    admin = UserFactory(username="matrix-admin", role=Role.ADMIN)
+    draft = SegmentRuleSet.objects.create(version=2, note="draft", created_by=admin)
+    draft.rules.create(position=1, segment="core", grade_min=28, star_min=5)
     markers = [other_shop.licence_no, other_shop.name, other_shop.phone, order.number]
     ids: dict[str, Callable[[], int]] = {
         "shop_id": lambda: other_shop.pk,
         "order_id": lambda: order.pk,
         "delivery_id": lambda: delivery.pk,
         "payment_id": lambda: payment.pk,
-        "rule_set_id": lambda: SegmentRuleSet.objects.get(status="active").pk,
+        "rule_set_id": lambda: draft.pk,
         "plan_id": lambda: ServicePlan.objects.get(segment="core").pk,
-        "job_id": _other_import_job,
+        "job_id": lambda: _import_job(admin),
     }
     return {
         "markers": markers,
         "ids": ids,
         "own_order": own_order,
+        "other_shop": other_shop,
+        "order": order,
+        "product": product,
+        "admin": admin,
         "roles": {"shop_owner": shop_owner, "account_manager": account_manager},
     }
 
 
-def _other_import_job() -> int:
+def _import_job(admin) -> int:
     """An import job started by an administrator (only administrators may see jobs)."""
     job_model = apps.get_model("imports", "ImportJob")
-    admin = UserFactory(username="importer", role=Role.ADMIN)
     return job_model.objects.create(kind="shops", created_by=admin, original_name="shops.csv").pk
+
+
+def _shop_body(world, serial: int) -> dict[str, Any]:
+    other = world["other_shop"]
+    return {
+        "licence_no": f"340104{serial:06d}",
+        "name": "矩阵测试店",
+        "owner_name": "钱七",
+        "phone": "13800000000",
+        "address": "合肥市蜀山区测试路1号",
+        "latitude": "31.8",
+        "longitude": "117.2",
+        "grid_id": other.grid_id,
+        "business_type": "convenience",
+        "market_type": "urban",
+        "grade": 10,
+        "star": 3,
+    }
+
+
+_serial = iter(range(900000, 999999))
+
+# A valid body for every write operation: (method, path in the schema) → body builder.
+# "multipart" bodies are sent as form data (file uploads).
+WRITE_BODIES: dict[tuple[str, str], Callable[[dict], dict[str, Any] | None]] = {
+    ("POST", "/api/customers/shops"): lambda w: _shop_body(w, next(_serial)),
+    ("PATCH", "/api/customers/shops/{shop_id}"): lambda w: {"grade": 11},
+    ("POST", "/api/customers/segment-rule-sets"): lambda w: RULES,
+    ("POST", "/api/customers/segment-preview"): lambda w: RULES,
+    ("POST", "/api/customers/segment-rule-sets/{rule_set_id}/activate"): lambda w: None,
+    ("PATCH", "/api/customers/service-plans/{plan_id}"): lambda w: {"visits_per_month": "5"},
+    ("POST", "/api/commerce/orders"): lambda w: {
+        "number": f"DDMATRIX{next(_serial)}",
+        "licence_no": w["other_shop"].licence_no,
+        "ordered_on": "2026-11-25",
+        "lines": [{"product_code": w["product"].code, "quantity": 1}],
+    },
+    ("POST", "/api/commerce/deliveries"): lambda w: {
+        "order_number": w["order"].number,
+        "status": "in_transit",
+        "planned_at": "2026-11-26T09:00:00+08:00",
+    },
+    ("POST", "/api/commerce/payments"): lambda w: {
+        "order_number": w["order"].number,
+        "amount": "10.00",
+        "method": "wechat",
+        "status": "succeeded",
+    },
+    ("POST", "/api/imports/jobs"): lambda w: {
+        "multipart": {
+            "kind": "shops",
+            "file": SimpleUploadedFile(
+                "shops.csv",
+                (
+                    "licence_no,name,owner_name,phone,address,latitude,longitude,grid_code,"
+                    "market_type,grade,star\n"
+                    f"340104{next(_serial):06d},导入店,孙八,13800000001,合肥市测试路2号,31.8,117.2,"
+                    f"{w['other_shop'].grid.code},urban,5,2\n"
+                ).encode(),
+                content_type="text/csv",
+            ),
+        }
+    },
+}
 
 
 def _fill(path: str, ids: dict[str, Callable[[], int]]) -> str:
@@ -111,44 +193,79 @@ def _snapshot() -> dict[str, object]:
     return state
 
 
-def _check(client, method: str, url: str, markers: list[str], label: str) -> None:
-    before = _snapshot() if method != "GET" else None
-    if method in {"POST", "PATCH", "PUT"}:
-        send = getattr(client, method.lower())
-        response = send(url, data="{}", content_type="application/json")
+def _send(client, method: str, url: str, body: dict[str, Any] | None):
+    send = getattr(client, method.lower())
+    if body is not None and "multipart" in body:
+        return send(url, data=body["multipart"])
+    return send(url, data=body or {}, content_type="application/json")
+
+
+def _check_read(client, url: str, markers: list[str], label: str) -> int:
+    response = client.get(url)
+    if response.status_code == 200:
+        leaked = [m for m in markers if m in _body_text(response)]
+        assert not leaked, f"{label} GET {url} shows another shop's data: {leaked}"
     else:
-        response = getattr(client, method.lower())(url)
-    status = response.status_code
-    if method == "GET" and status == 200:
-        text = _body_text(response)
-        leaked = [m for m in markers if m in text]
-        assert not leaked, f"{label} {method} {url} shows another shop's data: {leaked}"
-    else:
-        assert status in {302, 400, 401, 403, 404, 405, 409, 422}, (
-            f"{label} {method} {url} answered {status}"
+        assert response.status_code in REFUSED | {302, 405}, (
+            f"{label} GET {url} answered {response.status_code}"
         )
-    if before is not None:
-        assert _snapshot() == before, f"{label} {method} {url} changed data"
+    return response.status_code
+
+
+def _check_write(client, method: str, url: str, body, label: str, allowed: set[int]) -> None:
+    before = _snapshot()
+    response = _send(client, method, url, body)
+    assert response.status_code in allowed, (
+        f"{label} {method} {url} answered {response.status_code}: {response.content[:300]!r}"
+    )
+    assert _snapshot() == before, f"{label} {method} {url} changed data"
 
 
 @pytest.mark.parametrize("role", ["shop_owner", "account_manager"])
 def test_no_api_operation_reaches_another_shops_data(client_for, world, role):
     client = client_for(world["roles"][role])
     operations = list(_api_operations())
-    assert len(operations) >= 15  # the schema really was read
+    assert len(operations) >= 25  # the schema really was read
+    read_statuses = []
     for method, path in operations:
-        _check(client, method, "/api" + _fill(path, world["ids"]), world["markers"], role)
+        url = _fill(path, world["ids"])
+        if method == "GET":
+            read_statuses.append(_check_read(client, url, world["markers"], role))
+            continue
+        if (method, path) not in WRITE_BODIES:
+            pytest.fail(f"{method} {path}: add a valid body to WRITE_BODIES")
+        body = WRITE_BODIES[(method, path)](world)
+        _check_write(client, method, url, body, role, REFUSED)
+    # The calls really reached the endpoints: lists answer, other shops' records are hidden.
+    assert read_statuses.count(200) >= 5 and 404 in read_statuses
+
+
+def test_every_write_body_is_valid_for_an_administrator(client_for, world):
+    """The positive control: the same calls succeed for a role allowed to make them."""
+    client = client_for(world["admin"])
+    writes = [(m, p) for m, p in _api_operations() if m != "GET"]
+    assert writes
+    for method, path in writes:
+        response = _send(
+            client, method, _fill(path, world["ids"]), WRITE_BODIES[(method, path)](world)
+        )
+        assert response.status_code < 300, f"admin {method} {path}: {response.content[:300]!r}"
 
 
 @pytest.mark.parametrize("role", ["shop_owner", "account_manager"])
 def test_no_page_reaches_another_shops_data(client_for, world, role):
-    client = client_for(world["roles"][role])
+    user = world["roles"][role]
+    client = client_for(user)
     routes = list(_page_routes())
-    assert len(routes) >= 4
+    assert len(routes) >= 8
+    statuses = []
     for route in routes:
         url = _fill(route, world["ids"])
-        _check(client, "GET", url, world["markers"], role)
-        _check(client, "POST", url, world["markers"], role)
+        client.force_login(user)  # a POST to the log-out page must not blind the later calls
+        statuses.append(_check_read(client, url, world["markers"], role))
+        # Page forms post form data; whatever the form, nothing of the other shop may change.
+        _check_write(client, "POST", url, {"multipart": {}}, role, REFUSED | {302, 400, 405, 422})
+    assert statuses.count(200) >= 2 and (403 in statuses or 404 in statuses)
 
 
 def test_the_matrix_would_notice_a_leak(client_for, world, dispatcher):
@@ -156,7 +273,7 @@ def test_the_matrix_would_notice_a_leak(client_for, world, dispatcher):
     client = client_for(dispatcher)
     url = f"/api/customers/shops/{world['ids']['shop_id']()}"
     with pytest.raises(AssertionError, match="shows another shop's data"):
-        _check(client, "GET", url, world["markers"], "dispatcher")
+        _check_read(client, url, world["markers"], "dispatcher")
 
 
 def test_shop_owner_still_reads_their_own_order(client_for, world, shop_owner):
