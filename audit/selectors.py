@@ -17,6 +17,7 @@ ACTION_LABELS = {
     "shop.created": _("Shop registered"),
     "shop.updated": _("Shop data changed"),
     "shop.closed": _("Shop closed"),
+    "shop.reopened": _("Shop reopened"),
     "rule_set.saved": _("Rule set saved"),
     "rule_set.applied": _("Rule set applied"),
     "service_plan.updated": _("Service plan changed"),

@@ -247,6 +247,22 @@ def update_shop(request, shop_id: int, payload: ShopPatch):
     return selectors.shop_get(user=request.user, shop_id=shop_id)
 
 
+class ShopCloseIn(Schema):
+    closed_on: date | None = Field(None, description="default: today")
+
+
+@router.post("/shops/{shop_id}/close", response=ShopOut, summary="Mark a shop closed")
+def close_shop(request, shop_id: int, payload: ShopCloseIn):
+    services.shop_close(actor=request.user, shop_id=shop_id, closed_on=payload.closed_on)
+    return selectors.shop_get(user=request.user, shop_id=shop_id)
+
+
+@router.post("/shops/{shop_id}/reopen", response=ShopOut, summary="Make a closed shop active again")
+def reopen_shop(request, shop_id: int):
+    services.shop_reopen(actor=request.user, shop_id=shop_id)
+    return selectors.shop_get(user=request.user, shop_id=shop_id)
+
+
 @router.get("/shops/{shop_id}/segment-history", response=list[SegmentChangeOut])
 def shop_segment_history(request, shop_id: int):
     return list(selectors.segment_history(user=request.user, shop_id=shop_id)[:200])

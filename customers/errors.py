@@ -16,3 +16,13 @@ class RuleSetEmpty(AppError):
 class NoActiveRuleSet(AppError):
     code, status = "no_active_rule_set", 409
     message = _("No segmentation rule set is active yet.")
+
+
+class ShopAlreadyClosed(AppError):
+    code, status = "shop_already_closed", 409
+    message = _("%(name)s is already closed.")
+
+
+class ShopNotClosed(AppError):
+    code, status = "shop_not_closed", 409
+    message = _("%(name)s is not closed.")

@@ -235,9 +235,13 @@ class ServicePlanForm(ServiceErrorsMixin, forms.Form):
     description = forms.CharField(
         label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
+    service_item_ids = forms.TypedMultipleChoiceField(
+        label=_("Service items"), coerce=int, required=False, widget=forms.CheckboxSelectMultiple
+    )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, service_items: Iterable[Any] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["service_item_ids"].choices = [(item.pk, item.name) for item in service_items]
         kinds = {
             "first": _("First response for %(category)s, in minutes"),
             "resolve": _("Resolution for %(category)s, in minutes"),
@@ -257,6 +261,7 @@ class ServicePlanForm(ServiceErrorsMixin, forms.Form):
             "visits_per_month": plan.visits_per_month,
             "contact_channels": list(plan.contact_channels or []),
             "description": plan.description,
+            "service_item_ids": [item.pk for item in plan.service_items.all()],
         }
         for target in plan.sla_targets.all():
             initial[f"first_{target.category}"] = target.first_response_min
@@ -286,6 +291,7 @@ class ServicePlanForm(ServiceErrorsMixin, forms.Form):
             "visits_per_month": data["visits_per_month"],
             "contact_channels": data["contact_channels"],
             "description": data["description"],
+            "service_item_ids": data["service_item_ids"],
             "sla_targets": [
                 {
                     "category": code,

@@ -359,6 +359,8 @@ class SegmentChange(models.Model):
 class ServiceItem(models.Model):
     """Something the company does for a shop: a coaching visit, a display check, …"""
 
+    view_perm = "service_plan_view"
+
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=80)
     description = models.CharField(_("description"), max_length=300, blank=True)

@@ -13,6 +13,7 @@ from customers.models import (
     Segment,
     SegmentChange,
     SegmentRuleSet,
+    ServiceItem,
     ServicePlan,
     Shop,
     SlaTarget,
@@ -205,3 +206,8 @@ def service_plan_for_shop(*, user: User, shop: Shop) -> ServicePlan | None:
 def rule_set_active(*, user: User) -> SegmentRuleSet | None:
     """The rule set in force, with its rules (None before the first one is applied)."""
     return rule_set_list(user=user).filter(status=SegmentRuleSet.Status.ACTIVE).first()
+
+
+def service_item_list(*, user: User) -> list[ServiceItem]:
+    """Every service item a plan may offer (the plan editor's choices)."""
+    return list(policy.visible(user, ServiceItem.objects.order_by("code")))

@@ -2,6 +2,7 @@
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from django.db import transaction
@@ -11,7 +12,13 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from audit.services import audit_record, diff, snapshot
 from customers import segmentation
-from customers.errors import NoActiveRuleSet, RuleSetEmpty, RuleSetNotDraft
+from customers.errors import (
+    NoActiveRuleSet,
+    RuleSetEmpty,
+    RuleSetNotDraft,
+    ShopAlreadyClosed,
+    ShopNotClosed,
+)
 from customers.models import (
     SHOP_MASTER_FIELDS,
     ContactChannel,
@@ -135,11 +142,18 @@ def shop_update(*, actor: User, shop_id: int, data: dict[str, Any]) -> Shop:
 
 
 @transaction.atomic
-def shop_close(*, actor: User, shop_id: int, closed_on=None) -> Shop:
+def shop_close(*, actor: User, shop_id: int, closed_on: date | None = None) -> Shop:
+    """Mark a shop closed (licence cancelled or business given up) from ``closed_on``."""
     shop = policy.get_visible(actor, Shop, shop_id, for_update=True)
     policy.require(actor, Perm.SHOP_EDIT, shop)
-    shop.status = Shop.Status.CLOSED
-    shop.closed_on = closed_on or timezone.localdate()
+    if shop.status == Shop.Status.CLOSED:
+        raise ShopAlreadyClosed(name=shop.name)
+    closed_on = closed_on or timezone.localdate()
+    if closed_on < shop.opened_on or closed_on > timezone.localdate():
+        raise Invalid(
+            fields={"closed_on": [_("The closing date lies between the opening date and today.")]}
+        )
+    shop.status, shop.closed_on = Shop.Status.CLOSED, closed_on
     full_clean_or_invalid(shop)
     shop.save(update_fields=["status", "closed_on", "updated_at"])
     audit_record(
@@ -147,7 +161,33 @@ def shop_close(*, actor: User, shop_id: int, closed_on=None) -> Shop:
         action="shop.closed",
         target=shop,
         shop_id=shop.pk,
-        changes={"status": [Shop.Status.ACTIVE, Shop.Status.CLOSED]},
+        changes={
+            "status": [Shop.Status.ACTIVE, Shop.Status.CLOSED],
+            "closed_on": [None, str(closed_on)],
+        },
+    )
+    return shop
+
+
+@transaction.atomic
+def shop_reopen(*, actor: User, shop_id: int) -> Shop:
+    """Make a closed shop active again (for example after its licence was renewed)."""
+    shop = policy.get_visible(actor, Shop, shop_id, for_update=True)
+    policy.require(actor, Perm.SHOP_EDIT, shop)
+    if shop.status == Shop.Status.ACTIVE:
+        raise ShopNotClosed(name=shop.name)
+    closed_on = shop.closed_on
+    shop.status, shop.closed_on = Shop.Status.ACTIVE, None
+    shop.save(update_fields=["status", "closed_on", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="shop.reopened",
+        target=shop,
+        shop_id=shop.pk,
+        changes={
+            "status": [Shop.Status.CLOSED, Shop.Status.ACTIVE],
+            "closed_on": [str(closed_on), None],
+        },
     )
     return shop
 

@@ -9,6 +9,7 @@ urlpatterns = [
     path("shops/", views.shop_list, name="shop_list"),
     path("shops/<int:shop_id>/", views.shop_detail, name="shop_detail"),
     path("shops/<int:shop_id>/edit/", views.shop_edit, name="shop_edit"),
+    path("shops/<int:shop_id>/status/", views.shop_status, name="shop_status"),
     path("orders/", include("commerce.urls_console")),
     path("segments/", views.segments, name="segments"),
     path("segments/preview/", views.segment_preview, name="segment_preview"),

@@ -11,13 +11,14 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
+from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from audit import selectors as audit_selectors
 from commerce import selectors as commerce_selectors
 from customers import selectors, services
-from customers.errors import RuleSetEmpty, RuleSetNotDraft
+from customers.errors import RuleSetEmpty, RuleSetNotDraft, ShopAlreadyClosed, ShopNotClosed
 from customers.forms import (
     RULE_CHOICES,
     RuleSetInput,
@@ -208,6 +209,35 @@ def shop_edit(request: HttpRequest, shop_id: int) -> HttpResponse:
     return render(request, "customers/shop_detail.html", context)
 
 
+@login_required
+@require_POST
+def shop_status(request: HttpRequest, shop_id: int) -> HttpResponse:
+    """Close a shop (with its closing date) or reopen it; answers with the shop's main panel."""
+    policy.require(request.user, Perm.CONSOLE_USE)
+    shop = selectors.shop_get(user=request.user, shop_id=shop_id)
+    status_error = None
+    try:
+        if request.POST.get("action") == "reopen":
+            services.shop_reopen(actor=request.user, shop_id=shop.pk)
+        else:
+            raw_day = request.POST.get("closed_on") or ""
+            closed_on = parse_date(raw_day) if raw_day else None
+            if raw_day and closed_on is None:
+                raise ValueError(raw_day)
+            services.shop_close(actor=request.user, shop_id=shop.pk, closed_on=closed_on)
+    except (Invalid, ShopAlreadyClosed, ShopNotClosed) as exc:
+        status_error = exc
+    except ValueError:
+        status_error = Invalid(fields={"closed_on": [_("Enter a date as YYYY-MM-DD.")]})
+    shop = selectors.shop_get(user=request.user, shop_id=shop_id)
+    context = _shop_main_context(request, shop)
+    context["status_error"] = status_error
+    if _is_htmx(request):
+        return render(request, "customers/_shop_main.html", context)
+    context["activity"] = commerce_selectors.recent_activity(user=request.user, shop_id=shop.pk)
+    return render(request, "customers/shop_detail.html", context)
+
+
 # --- Console: segmentation ----------------------------------------------------------------------
 
 
@@ -386,10 +416,11 @@ def plan_edit(request: HttpRequest, plan_id: int) -> HttpResponse:
     policy.require(request.user, Perm.SERVICE_PLAN_EDIT)
     plan = selectors.service_plan_get(user=request.user, plan_id=plan_id)
     saved = False
+    items = selectors.service_item_list(user=request.user)
     if request.method == "GET":
-        form = ServicePlanForm(initial=ServicePlanForm.initial_for(plan))
+        form = ServicePlanForm(initial=ServicePlanForm.initial_for(plan), service_items=items)
     else:
-        form = ServicePlanForm(request.POST)
+        form = ServicePlanForm(request.POST, service_items=items)
         if form.is_valid():
             try:
                 services.service_plan_update(

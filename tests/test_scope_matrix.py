@@ -100,6 +100,8 @@ _serial = iter(range(900000, 999999))
 WRITE_BODIES: dict[tuple[str, str], Callable[[dict], dict[str, Any] | None]] = {
     ("POST", "/api/customers/shops"): lambda w: _shop_body(w, next(_serial)),
     ("PATCH", "/api/customers/shops/{shop_id}"): lambda w: {"grade": 11},
+    ("POST", "/api/customers/shops/{shop_id}/close"): lambda w: {"closed_on": "2026-11-20"},
+    ("POST", "/api/customers/shops/{shop_id}/reopen"): lambda w: None,
     ("POST", "/api/customers/segment-rule-sets"): lambda w: RULES,
     ("POST", "/api/customers/segment-preview"): lambda w: RULES,
     ("POST", "/api/customers/segment-rule-sets/{rule_set_id}/activate"): lambda w: None,

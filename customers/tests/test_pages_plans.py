@@ -1,6 +1,6 @@
 """The service plans page: four plans with their SLA targets; managers edit a plan in place."""
 
-from customers.models import RequestCategory, ServicePlan, SlaTarget
+from customers.models import RequestCategory, ServiceItem, ServicePlan, SlaTarget
 
 URL = "/console/plans/"
 
@@ -34,6 +34,7 @@ def _form(plan: ServicePlan, **changes) -> dict:
         "visits_per_month": str(plan.visits_per_month),
         "contact_channels": list(plan.contact_channels),
         "description": plan.description,
+        "service_item_ids": [item.pk for item in plan.service_items.all()],
     }
     for target in plan.sla_targets.all():
         data[f"first_{target.category}"] = target.first_response_min
@@ -101,3 +102,16 @@ def test_roles_without_edit_permission_cannot_open_or_save_the_form(client_for, 
     )
     plan.refresh_from_db()
     assert plan.visits_per_month == 2
+
+
+def test_managers_choose_the_service_items_of_a_plan(client_for, service_manager):
+    plan = _plan("ordinary")
+    coaching = ServiceItem.objects.get(code="display_coaching")
+    kept = [item.pk for item in plan.service_items.all()]
+    html = client_for(service_manager).get(f"{URL}{plan.pk}/edit/").content.decode()
+    assert f'name="service_item_ids" value="{coaching.pk}"' in html
+    client_for(service_manager).post(
+        f"{URL}{plan.pk}/edit/", _form(plan, service_item_ids=[*kept, coaching.pk])
+    )
+    assert coaching in plan.service_items.all()
+    assert plan.service_items.count() == len(kept) + 1
