@@ -232,6 +232,7 @@ def shop_status(request: HttpRequest, shop_id: int) -> HttpResponse:
     shop = selectors.shop_get(user=request.user, shop_id=shop_id)
     context = _shop_main_context(request, shop)
     context["status_error"] = status_error
+    context["status_saved"] = status_error is None
     if _is_htmx(request):
         return render(request, "customers/_shop_main.html", context)
     context["activity"] = commerce_selectors.recent_activity(user=request.user, shop_id=shop.pk)
