@@ -154,6 +154,10 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "Asia/Shanghai"
+# Periodic work (Celery beat in production). Each task is idempotent, so overlapping runs are safe.
+CELERY_BEAT_SCHEDULE = {
+    "requeue-waiting-imports": {"task": "imports.requeue_waiting_jobs", "schedule": 120.0},
+}
 # How the embedded mode runs long tasks: "thread" lets a page poll progress while an import
 # runs; "sync" runs them before the request returns (tests).
 FLEXSERVE_INPROCESS_TASKS = env.str("FLEXSERVE_INPROCESS_TASKS", default="thread")

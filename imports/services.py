@@ -18,6 +18,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -137,6 +138,22 @@ class _Outcome:
     created: int = 0
     updated: int = 0
     errors: list[RowError] | None = None
+
+
+REQUEUE_AFTER_S = 60
+
+
+def import_jobs_requeue(*, older_than_s: int = REQUEUE_AFTER_S) -> int:
+    """Enqueue every job still queued ``older_than_s`` after its upload; returns how many."""
+    cutoff = timezone.now() - timedelta(seconds=older_than_s)
+    waiting = list(
+        ImportJob.objects.filter(status=ImportJob.Status.QUEUED, created_at__lt=cutoff)
+        .order_by("created_at")
+        .values_list("pk", flat=True)
+    )
+    for job_id in waiting:
+        background.enqueue(tasks.import_job_run_task, job_id)
+    return len(waiting)
 
 
 def import_job_run(*, job_id: int, on_progress: OnProgress | None = None) -> ImportJob:
