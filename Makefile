@@ -7,6 +7,13 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 SEED_ARGS ?=
 
+# pytest exits 5 when it collected no test: a run that tested nothing is a failure here.
+PYTEST = $(BIN)/pytest
+define run_pytest
+	$(PYTEST) $(1); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no test: failing" >&2; exit 1; fi; exit $$rc
+endef
+
 .PHONY: run serve setup test lint e2e bench fmt messages production clean
 
 $(BIN)/activate: requirements.txt requirements-dev.txt
@@ -30,7 +37,7 @@ run: setup  ## venv, installs, migrate, demo city when empty, serve on 127.0.0.1
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: setup lint  ## lint, then the suite on SQLite (or on $$DATABASE_URL)
-	$(BIN)/pytest -m "not e2e" -q
+	$(call run_pytest,-m "not e2e" -q)
 
 lint: setup
 	$(BIN)/ruff check .
@@ -40,7 +47,7 @@ lint: setup
 	$(PY) manage.py check_messages
 
 e2e: setup  ## browser tests in Debian chromium
-	$(BIN)/pytest -m e2e -q tests/e2e
+	$(call run_pytest,-m e2e -q tests/e2e)
 
 bench: setup  ## benchmarks → docs/benchmarks.md and docs/benchmarks.json
 	$(PY) -m bench.run

@@ -33,13 +33,17 @@ def order_list(*, user: User, filters: OrderFilters | None = None) -> QuerySet[O
 
 
 def order_get(*, user: User, order_id: int) -> Order:
+    """One order with its lines, delivery and payments (API and order page): three queries."""
     policy.require(user, Perm.ORDER_VIEW)
     lines = OrderLine.objects.select_related("product").order_by("id")
+    payments = Payment.objects.order_by("-id")
     return policy.get_visible(
         user,
         Order,
         order_id,
-        qs=Order.objects.select_related("shop").prefetch_related(Prefetch("lines", queryset=lines)),
+        qs=Order.objects.select_related("shop", "delivery").prefetch_related(
+            Prefetch("lines", queryset=lines), Prefetch("payments", queryset=payments)
+        ),
     )
 
 
@@ -74,18 +78,3 @@ def recent_activity(*, user: User, shop_id: int, limit: int = 5) -> dict[str, li
         "deliveries": list(delivery_list(user=user, shop_id=shop_id)[:limit]),
         "payments": list(payment_list(user=user, shop_id=shop_id)[:limit]),
     }
-
-
-def order_detail(*, user: User, order_id: int) -> Order:
-    """One order with its lines, delivery and payments (the order page): three queries."""
-    policy.require(user, Perm.ORDER_VIEW)
-    lines = OrderLine.objects.select_related("product").order_by("id")
-    payments = Payment.objects.order_by("-id")
-    return policy.get_visible(
-        user,
-        Order,
-        order_id,
-        qs=Order.objects.select_related("shop", "delivery").prefetch_related(
-            Prefetch("lines", queryset=lines), Prefetch("payments", queryset=payments)
-        ),
-    )

@@ -43,7 +43,7 @@ def portal_order_list(request: HttpRequest) -> HttpResponse:
 
 
 def _order_context(request: HttpRequest, order_id: int) -> dict[str, Any]:
-    order = selectors.order_detail(user=request.user, order_id=order_id)
+    order = selectors.order_get(user=request.user, order_id=order_id)
     return {
         "order": order,
         "lines": list(order.lines.all()),

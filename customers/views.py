@@ -327,14 +327,19 @@ def _preview_context(preview: dict[str, Any]) -> dict[str, Any]:
     return {"preview": preview, "preview_rows": rows, "preview_chart": chart}
 
 
+def _posted_rules(request: HttpRequest) -> tuple[RuleSetInput, dict[str, Any]]:
+    """The rule editor's posted rows (for a manager who may edit rules) and its context."""
+    policy.require(request.user, Perm.CONSOLE_USE)
+    policy.require(request.user, Perm.SEGMENT_EDIT)
+    editor = RuleSetInput.from_post(request.POST)
+    return editor, _editor_context(editor)
+
+
 @login_required
 @require_POST
 def segment_preview(request: HttpRequest) -> HttpResponse:
     """How many shops the edited rules would move; writes nothing."""
-    policy.require(request.user, Perm.CONSOLE_USE)
-    policy.require(request.user, Perm.SEGMENT_EDIT)
-    editor = RuleSetInput.from_post(request.POST)
-    context = _editor_context(editor)
+    editor, context = _posted_rules(request)
     if editor.is_valid:
         try:
             preview = selectors.segment_preview(
@@ -351,10 +356,7 @@ def segment_preview(request: HttpRequest) -> HttpResponse:
 @require_POST
 def segment_apply(request: HttpRequest) -> HttpResponse:
     """Save the edited rules as a new version and apply it: every shop is re-classified."""
-    policy.require(request.user, Perm.CONSOLE_USE)
-    policy.require(request.user, Perm.SEGMENT_EDIT)
-    editor = RuleSetInput.from_post(request.POST)
-    context = _editor_context(editor)
+    editor, context = _posted_rules(request)
     if editor.is_valid:
         try:
             rule_set = services.rule_set_create(

@@ -17,9 +17,7 @@ def full_clean_or_invalid(obj: Model, *, exclude: list[str] | None = None) -> No
 def messages_by_field(exc: ValidationError) -> dict[str, list[str]]:
     if hasattr(exc, "error_dict"):
         return {
-            ("__all__" if field == "__all__" else field): [
-                str(m) for e in errors for m in e.messages
-            ]
+            field: [str(m) for e in errors for m in e.messages]
             for field, errors in exc.error_dict.items()
         }
     return {"__all__": [str(m) for m in exc.messages]}
