@@ -9,10 +9,23 @@ from customers.tests.factories import GridFactory, ShopFactory
 
 
 @pytest.fixture(autouse=True)
-def _sync_background_tasks(settings):
+def _sync_background_tasks(settings, tmp_path_factory):
     # Tests see the effect of background work before the request returns.
     settings.FLEXSERVE_INPROCESS_TASKS = "sync"
     settings.AXES_ENABLED = False
+    settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")  # uploads never land in var/
+
+
+@pytest.fixture(autouse=True)
+def _fresh_process_caches():
+    # The per-process caches (catalogue, routing, calendar) must not carry rows between tests.
+    from servicedesk import catalogue, clock
+
+    catalogue.clear()
+    clock.forget_calendar()
+    yield
+    catalogue.clear()
+    clock.forget_calendar()
 
 
 @pytest.fixture

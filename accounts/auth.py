@@ -1,10 +1,14 @@
 """Bearer-token authentication for integrations (the ordering platform)."""
 
+from datetime import timedelta
+
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja.security import HttpBearer
 
 from accounts.models import ApiToken, User
+
+LAST_USED_PRECISION = timedelta(minutes=1)
 
 
 class BearerTokenAuth(HttpBearer):
@@ -16,6 +20,9 @@ class BearerTokenAuth(HttpBearer):
         )
         if api_token is None or not api_token.user.is_active:
             return None
-        ApiToken.objects.filter(pk=api_token.pk).update(last_used_at=timezone.now())
+        now = timezone.now()
+        # Minute precision is enough to spot unused tokens; a write per call is not.
+        if api_token.last_used_at is None or now - api_token.last_used_at > LAST_USED_PRECISION:
+            ApiToken.objects.filter(pk=api_token.pk).update(last_used_at=now)
         request.user = api_token.user
         return api_token.user

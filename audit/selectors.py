@@ -23,6 +23,19 @@ ACTION_LABELS = {
     "service_plan.updated": _("Service plan changed"),
     "import.shops": _("Shops imported"),
     "import.orders": _("Orders imported"),
+    "request.assigned": _("Assigned"),
+    "request.priority": _("Priority changed"),
+    "request.escalated": _("Escalated"),
+    "request.support_requested": _("Support requested"),
+    "request.start": _("Start work"),
+    "request.ask_shop": _("Ask the shop"),
+    "request.resume": _("Resume"),
+    "request.resolve": _("Resolve"),
+    "request.close": _("Confirm and close"),
+    "request.reopen": _("Reopen"),
+    "support.start": _("Support task started"),
+    "support.done": _("Support task done"),
+    "support.cancel": _("Support task cancelled"),
 }
 
 

@@ -8,4 +8,5 @@ app_name = "portal"
 urlpatterns = [
     path("", views.portal_home, name="home"),
     path("orders/", include("commerce.urls_portal")),
+    path("requests/", include("servicedesk.urls_portal")),
 ]

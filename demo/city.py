@@ -22,13 +22,23 @@ from accounts.models import Role, User
 from commerce.models import Delivery, Order, OrderLine, Payment, Product
 from customers import services
 from customers.models import District, Grid, SegmentChange, Shop
-from demo import data, draw, history, sql, territory
+from demo import data, draw, history, requests, sql, territory
 from demo.people import Namer
+from servicedesk.models import (
+    Comment,
+    EscalationFiring,
+    RequestEvent,
+    RequestTiming,
+    ServiceRequest,
+    SlaBreach,
+    SupportTask,
+)
 
 DEFAULT_SEED = 20261125
 DEFAULT_SHOPS = 3000
 DEFAULT_STAFF = 25
 DEFAULT_WEEKS = 52
+DEFAULT_REQUEST_WEEKS = requests.DEFAULT_WEEKS
 DEMO_PASSWORD = "flexserve-demo"
 # Demo staff carry this e-mail domain (reserved, never delivered) so --reset can tell the demo
 # administrator from a superuser someone created by hand.
@@ -55,6 +65,7 @@ class Options:
     weeks: int = DEFAULT_WEEKS
     seed: int = DEFAULT_SEED
     until: datetime.date = field(default_factory=default_until)
+    request_weeks: int = DEFAULT_REQUEST_WEEKS
 
     def __post_init__(self) -> None:
         if self.shops < 1:
@@ -63,13 +74,15 @@ class Options:
             raise ValueError(f"staff must be at least {MIN_STAFF}")
         if self.weeks < 0:
             raise ValueError("weeks must not be negative")
+        if self.request_weeks < 0:
+            raise ValueError("request weeks must not be negative")
         if self.until.weekday() != 0:
             raise ValueError(f"until must be a Monday, and {self.until} is not")
 
     @property
     def live_from(self) -> datetime.date:
-        """When the platform went live: a week before the first week of orders."""
-        return self.until - datetime.timedelta(weeks=self.weeks + 1)
+        """When the platform went live: a week before the first week of orders or requests."""
+        return self.until - datetime.timedelta(weeks=max(self.weeks, self.request_weeks) + 1)
 
 
 @dataclass(frozen=True)
@@ -156,7 +169,17 @@ def build(options: Options, *, progress: Progress | None = None) -> Summary:
                 progress=clock.stage,
             ).items():
                 clock.stage(name, count)
-        sql.reset_sequences([User, Grid, Shop, Order, OrderLine, Delivery, Payment])
+        if options.request_weeks:
+            for name, count in requests.build(
+                seed=options.seed,
+                until=options.until,
+                weeks=options.request_weeks,
+                progress=clock.stage,
+            ).items():
+                clock.stage(name, count)
+        sql.reset_sequences(
+            [User, Grid, Shop, Order, OrderLine, Delivery, Payment, *requests.SEQUENCED]
+        )
     segments = dict(Shop.objects.values_list("segment").annotate(n=Count("id")).order_by())
     return Summary(clock.stages, segments, time.perf_counter() - clock.started)
 
@@ -306,7 +329,8 @@ def _settle_timestamps(first_shop_id: int) -> None:
 
 
 def reset() -> dict[str, int]:
-    """Delete the demo data: orders and the rest of commerce, shops, territory, log-ins.
+    """Delete the demo data: service requests, orders and the rest of commerce, shops,
+    territory, log-ins.
 
     Kept: superusers not created by the demo, departments, skills, rule sets, service plans.
     Another app's rows that protect a shop or a user stop the reset (ProtectedError).
@@ -316,6 +340,14 @@ def reset() -> dict[str, int]:
         _ean13(f"{data.PRODUCT_CODE_PREFIX}{i:05d}") for i in range(1, len(data.PRODUCTS) + 1)
     ]
     steps = (
+        # A request protects its shop: requests and everything hanging on them go first.
+        ("request events", RequestEvent.objects.all()),
+        ("request comments", Comment.objects.all()),
+        ("support tasks", SupportTask.objects.all()),
+        ("request timings", RequestTiming.objects.all()),
+        ("SLA breaches", SlaBreach.objects.all()),
+        ("escalations", EscalationFiring.objects.all()),
+        ("service requests", ServiceRequest.objects.all()),
         ("payments", Payment.objects.all()),
         ("deliveries", Delivery.objects.all()),
         ("order lines", OrderLine.objects.all()),

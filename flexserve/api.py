@@ -37,6 +37,7 @@ from flexserve.errors import (
 )
 from flexserve.validation import messages_by_field
 from imports.api import router as imports_router
+from servicedesk.api import router as servicedesk_router
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +46,10 @@ api = NinjaAPI(
     version="1.0",
     description="柔性化服务平台 — shops, orders, segmentation. Errors share one body: "
     '{"error": {"code", "message", "fields"}}.',
-    auth=[SessionAuth(csrf=True), BearerTokenAuth()],
+    # Bearer first: ninja's session auth answers 403 on a missing CSRF cookie without trying the
+    # next method, which would refuse every integration's POST. Without an Authorization header
+    # the bearer check passes on to the session (with CSRF).
+    auth=[BearerTokenAuth(), SessionAuth(csrf=True)],
     throttle=[AuthRateThrottle(f"{settings.API_RATE_LIMIT_PER_MINUTE}/m")],
     urls_namespace="api",
 )
@@ -172,3 +176,4 @@ api.add_router("/accounts", accounts_router, tags=["accounts"])
 api.add_router("/customers", customers_router, tags=["customers"])
 api.add_router("/commerce", commerce_router, tags=["commerce"])
 api.add_router("/imports", imports_router, tags=["imports"])
+api.add_router("/service", servicedesk_router, tags=["service requests"])

@@ -1,5 +1,7 @@
 """Navigation for the site shell: which sections the signed-in user may open."""
 
+from functools import partial
+
 from django.http import HttpRequest
 
 from flexserve import policy
@@ -17,5 +19,15 @@ def navigation(request: HttpRequest) -> dict[str, object]:
             "segments": policy.has_perm(user, Perm.SEGMENT_VIEW),
             "imports": policy.has_perm(user, Perm.SHOP_IMPORT),
             "admin": user.is_staff,
+            "requests": policy.has_perm(user, Perm.REQUEST_VIEW),
+            "request_analysis": policy.has_perm(user, Perm.REQUEST_ANALYSIS),
+            # A callable: the template calls it only where the header is drawn (not in partials).
+            "unread": partial(_unread, user),
         }
     }
+
+
+def _unread(user) -> int:
+    from servicedesk.selectors import unread_count
+
+    return unread_count(user)

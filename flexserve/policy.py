@@ -45,6 +45,13 @@ class Perm(StrEnum):
     SERVICE_PLAN_VIEW = "service_plan_view"
     SERVICE_PLAN_EDIT = "service_plan_edit"
     AUDIT_VIEW = "audit_view"  # who changed what, on shops, rules and plans
+    REQUEST_CREATE = "request_create"  # raise a service request (a shop for itself, staff for one)
+    REQUEST_VIEW = "request_view"
+    REQUEST_WORK = "request_work"  # take, work, comment internally, call for support
+    REQUEST_ASSIGN = "request_assign"  # re-assign any request in scope
+    REQUEST_OVERRIDE = "request_override"  # resolve with a required support task still open
+    REQUEST_ANALYSIS = "request_analysis"  # process analysis (ECRS) across the company
+    REQUEST_CONFIGURE = "request_configure"  # catalogue, calendar, escalation rules
 
 
 _STAFF_READ = {
@@ -56,17 +63,39 @@ _STAFF_READ = {
     Perm.ORDER_EXPORT,
     Perm.SEGMENT_VIEW,
     Perm.SERVICE_PLAN_VIEW,
+    Perm.REQUEST_CREATE,
+    Perm.REQUEST_VIEW,
+    Perm.REQUEST_WORK,
 }
-_MANAGE = {Perm.SHOP_EDIT, Perm.SEGMENT_EDIT, Perm.SERVICE_PLAN_EDIT, Perm.AUDIT_VIEW}
-_ADMINISTER = {Perm.SHOP_IMPORT, Perm.ORDER_IMPORT, Perm.COMMERCE_WRITE}
+_DISPATCH = {Perm.REQUEST_ASSIGN, Perm.REQUEST_ANALYSIS}
+_MANAGE = {
+    Perm.SHOP_EDIT,
+    Perm.SEGMENT_EDIT,
+    Perm.SERVICE_PLAN_EDIT,
+    Perm.AUDIT_VIEW,
+    Perm.REQUEST_OVERRIDE,
+} | _DISPATCH
+_ADMINISTER = {
+    Perm.SHOP_IMPORT,
+    Perm.ORDER_IMPORT,
+    Perm.COMMERCE_WRITE,
+    Perm.REQUEST_CONFIGURE,
+}
 
 ROLE_PERMS: dict[str, frozenset[Perm]] = {
     Role.SHOP_OWNER: frozenset(
-        {Perm.PORTAL_USE, Perm.SHOP_VIEW, Perm.SHOP_VIEW_CONTACT, Perm.ORDER_VIEW}
+        {
+            Perm.PORTAL_USE,
+            Perm.SHOP_VIEW,
+            Perm.SHOP_VIEW_CONTACT,
+            Perm.ORDER_VIEW,
+            Perm.REQUEST_CREATE,
+            Perm.REQUEST_VIEW,
+        }
     ),
     Role.ACCOUNT_MANAGER: frozenset(_STAFF_READ),
     Role.SERVICE_STAFF: frozenset(_STAFF_READ),
-    Role.DISPATCHER: frozenset(_STAFF_READ),
+    Role.DISPATCHER: frozenset(_STAFF_READ | _DISPATCH),
     Role.SERVICE_MANAGER: frozenset(_STAFF_READ | _MANAGE),
     Role.ADMIN: frozenset(_STAFF_READ | _MANAGE | _ADMINISTER),
 }
@@ -134,11 +163,32 @@ def shop_scope(user: User | AnonymousUser, path: str = "") -> Q | None:
     return Q(pk__in=[])
 
 
+def _work_scope(user: User, model: type[Model]) -> Q:
+    """Requests and support tasks a staff member works on, whatever shop they belong to: what
+    they own, what waits in their department's queue, and the support their department gives."""
+    from servicedesk.models import ServiceRequest, SupportTask
+
+    department_id = user.department_id
+    if model is ServiceRequest:
+        scope = Q(assignee=user)
+        if department_id:
+            supported = SupportTask.objects.filter(department_id=department_id)
+            scope |= Q(department_id=department_id) | Q(pk__in=supported.values("request_id"))
+        return scope
+    if model is SupportTask:
+        scope = Q(owner=user) | Q(request__assignee=user)
+        return scope | Q(department_id=department_id) if department_id else scope
+    raise ImproperlyConfigured(f"{model.__name__} has no work scope.")
+
+
 def visible(user: User | AnonymousUser, qs: QuerySet[M]) -> QuerySet[M]:
     """Narrow ``qs`` to the rows ``user`` may see (the model's ``scope_path`` or ``view_perm``)."""
     model = qs.model
     if hasattr(model, "scope_path"):
         scope = shop_scope(user, model.scope_path)
+        works_on = getattr(model, "work_scope", False) and _role(user) in _TERRITORIAL
+        if scope is not None and works_on:
+            scope |= _work_scope(user, model)
         return qs if scope is None else qs.filter(scope)
     if hasattr(model, "view_perm"):
         if _role(user) is None:
@@ -158,11 +208,16 @@ def get_visible(
     """The object with ``pk`` if ``user`` may see it; NotFound (404) otherwise."""
     base = visible(user, qs if qs is not None else model._default_manager.all())
     if for_update:
-        base = base.select_for_update()
+        base = base.select_for_update(of=("self",))
     try:
         return base.get(pk=pk)
     except model.DoesNotExist:
         raise NotFound() from None
+
+
+def sees_internal(user: User | AnonymousUser) -> bool:
+    """Internal notes, hand-overs and escalations are for staff; shops see the public timeline."""
+    return has_perm(user, Perm.REQUEST_WORK)
 
 
 def can_see_contact(user: User | AnonymousUser, shop: Shop) -> bool:

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "audit",
     "demo",
     "imports",
+    "servicedesk",
 ]
 
 MIDDLEWARE = [
@@ -157,6 +158,8 @@ CELERY_TIMEZONE = "Asia/Shanghai"
 # Periodic work (Celery beat in production). Each task is idempotent, so overlapping runs are safe.
 CELERY_BEAT_SCHEDULE = {
     "requeue-waiting-imports": {"task": "imports.requeue_waiting_jobs", "schedule": 120.0},
+    "run-escalations": {"task": "servicedesk.run_escalations", "schedule": 60.0},
+    "sweep-outbox": {"task": "servicedesk.sweep_outbox", "schedule": 60.0},
 }
 # How the embedded mode runs long tasks: "thread" lets a page poll progress while an import
 # runs; "sync" runs them before the request returns (tests).
@@ -232,6 +235,8 @@ EMAIL_BACKEND = env.str(
         else "django.core.mail.backends.console.EmailBackend"
     ),
 )
+# Links in e-mails point here.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="flexserve@localhost")
 
 # Security. The production values are what `manage.py check --deploy` asks for.

@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from flexserve import views
 from flexserve.api import api
+from servicedesk.views_files import attachment
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -18,6 +19,7 @@ urlpatterns = [
     path("portal/", include("customers.urls_portal", namespace="portal")),
     path("console/", include("customers.urls_console", namespace="console")),
     path("imports/", include("imports.urls", namespace="imports")),
+    path("files/requests/<int:attachment_id>/", attachment, name="request_attachment"),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
 ]

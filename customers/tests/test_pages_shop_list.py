@@ -118,8 +118,8 @@ def test_the_query_count_does_not_grow_with_the_shops_shown(
     client = client_for(service_manager)
     client.get(URL)  # warm the session
     # session, user, count, page of shops (with grid, district, manager), districts, grids
-    # with their staff (2), account managers.
-    with django_assert_num_queries(8):
+    # with their staff (2), account managers, and the header's unread notifications.
+    with django_assert_num_queries(9):
         client.get(URL)
     # The htmx partial skips the filter choices.
     with django_assert_num_queries(4):

@@ -4,6 +4,7 @@
     manage.py seed_demo --if-empty           # what `make run` does: only on an empty database
     manage.py seed_demo --reset --shops 50000 --weeks 0
     manage.py seed_demo --until 2026-11-23   # fix the end of the history (the default moves)
+    manage.py seed_demo --request-weeks 0    # no service-request history
 
 Operator output stays in English like Django's own commands (they run with translation off).
 """
@@ -34,6 +35,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--weeks", type=int, default=city.DEFAULT_WEEKS, help="weeks of order history"
         )
+        parser.add_argument(
+            "--request-weeks",
+            type=int,
+            default=city.DEFAULT_REQUEST_WEEKS,
+            help="weeks of service-request history (0: none)",
+        )
         parser.add_argument("--seed", type=int, default=city.DEFAULT_SEED)
         parser.add_argument(
             "--until",
@@ -62,6 +69,7 @@ class Command(BaseCommand):
                 shops=opts["shops"],
                 staff=opts["staff"],
                 weeks=opts["weeks"],
+                request_weeks=opts["request_weeks"],
                 seed=opts["seed"],
                 **({"until": opts["until"]} if opts["until"] else {}),
             )
@@ -79,7 +87,8 @@ class Command(BaseCommand):
 
         self.stdout.write(
             f"Seeding the demo city: {options.shops:,} shops, {options.staff} staff, "
-            f"{options.weeks} weeks of orders up to {options.until}, seed {options.seed}"
+            f"{options.weeks} weeks of orders and {options.request_weeks} of service requests "
+            f"up to {options.until}, seed {options.seed}"
         )
         clock = time.perf_counter()
         try:
