@@ -18,14 +18,19 @@ def _sync_background_tasks(settings, tmp_path_factory):
 
 @pytest.fixture(autouse=True)
 def _fresh_process_caches():
-    # The per-process caches (catalogue, routing, calendar) must not carry rows between tests.
-    from servicedesk import catalogue, clock
+    # Per-process caches (catalogue, routing, calendar, rate limits) must not outlive a test.
+    from django.core.cache import cache
 
-    catalogue.clear()
-    clock.forget_calendar()
+    from flexserve.api import api
+    from servicedesk import catalogue, clock, routing
+
+    forgets = [catalogue.clear, clock.forget_calendar, routing.forget_load, cache.clear]
+    forgets += [throttle._local.clear for throttle in api.throttle]  # rate-limit counts
+    for forget in forgets:
+        forget()
     yield
-    catalogue.clear()
-    clock.forget_calendar()
+    for forget in forgets:
+        forget()
 
 
 @pytest.fixture

@@ -21,7 +21,6 @@ from ninja.errors import (
     ValidationError,
 )
 from ninja.security import SessionAuth
-from ninja.throttling import AuthRateThrottle
 
 from accounts.api import router as accounts_router
 from accounts.auth import BearerTokenAuth
@@ -35,6 +34,7 @@ from flexserve.errors import (
     NotFound,
     RateLimited,
 )
+from flexserve.throttling import PerMinuteThrottle
 from flexserve.validation import messages_by_field
 from imports.api import router as imports_router
 from servicedesk.api import router as servicedesk_router
@@ -50,7 +50,7 @@ api = NinjaAPI(
     # next method, which would refuse every integration's POST. Without an Authorization header
     # the bearer check passes on to the session (with CSRF).
     auth=[BearerTokenAuth(), SessionAuth(csrf=True)],
-    throttle=[AuthRateThrottle(f"{settings.API_RATE_LIMIT_PER_MINUTE}/m")],
+    throttle=[PerMinuteThrottle(settings.API_RATE_LIMIT_PER_MINUTE)],
     urls_namespace="api",
 )
 
@@ -145,7 +145,10 @@ def on_not_found(request, exc):
 
 @api.exception_handler(Throttled)
 def on_throttled(request, exc):
-    return _render(request, RateLimited())
+    response = _render(request, RateLimited())
+    if getattr(exc, "wait", None):
+        response["Retry-After"] = str(int(exc.wait) + 1)
+    return response
 
 
 @api.exception_handler(HttpError)

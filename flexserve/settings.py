@@ -132,6 +132,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+    # Server-side parameter binding lets psycopg prepare the statements a worker repeats (every
+    # intake runs the same few), so PostgreSQL parses and plans them once per connection.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "server_side_binding", env.bool("DB_SERVER_SIDE_BINDING", default=True)
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache: Redis in production (shared by workers: progress of imports, throttling).

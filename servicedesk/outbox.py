@@ -13,6 +13,7 @@ per half second instead of one per message.
 """
 
 import logging
+import time
 from datetime import timedelta
 
 from django.conf import settings
@@ -33,7 +34,7 @@ STALE_CLAIM = timedelta(minutes=5)
 SWEEP_AFTER = timedelta(seconds=30)
 BATCH = 500
 DRAIN_KEY = "outbox:drain-scheduled"
-DRAIN_DEBOUNCE_SECONDS = 0.5
+DRAIN_DEBOUNCE_SECONDS = 1  # whole seconds: Redis keys expire by the second
 
 
 def notify(
@@ -45,26 +46,40 @@ def notify(
     request: ServiceRequest | None = None,
     email: bool = True,
 ) -> list[OutboxMessage]:
-    """Queue an in-app notification (and an e-mail when the user has an address)."""
-    media = [OutboxMessage.Medium.IN_APP]
-    if email and recipient.email:
-        media.append(OutboxMessage.Medium.EMAIL)
+    """Queue an in-app notification (and an e-mail when asked and the user has an address)."""
     messages = OutboxMessage.objects.bulk_create(
-        [
-            OutboxMessage(
-                medium=medium,
-                recipient=recipient,
-                address=recipient.email if medium == OutboxMessage.Medium.EMAIL else "",
-                subject=subject[:200],
-                body=body[:4000],
-                url=url[:200],
-                request=request,
-            )
-            for medium in media
-        ]
+        messages_for(recipient, subject=subject, body=body, url=url, request=request, email=email)
     )
     schedule_delivery([m.pk for m in messages])
     return messages
+
+
+def messages_for(
+    recipient: User,
+    *,
+    subject: str,
+    body: str = "",
+    url: str = "",
+    request: ServiceRequest | None = None,
+    email: bool = True,
+) -> list[OutboxMessage]:
+    """The unsaved outbox rows of one notification (the caller saves them in its transaction
+    and then calls ``schedule_delivery``)."""
+    media = [OutboxMessage.Medium.IN_APP]
+    if email and recipient.email:
+        media.append(OutboxMessage.Medium.EMAIL)
+    return [
+        OutboxMessage(
+            medium=medium,
+            recipient=recipient,
+            address=recipient.email if medium == OutboxMessage.Medium.EMAIL else "",
+            subject=subject[:200],
+            body=body[:4000],
+            url=url[:200],
+            request=request,
+        )
+        for medium in media
+    ]
 
 
 def schedule_delivery(message_ids: list[int]) -> None:
@@ -76,11 +91,18 @@ def schedule_delivery(message_ids: list[int]) -> None:
         transaction.on_commit(_schedule_drain)
 
 
+_drain_due_at = 0.0  # this process scheduled a drain that runs no earlier than this
+
+
 def _schedule_drain() -> None:
+    global _drain_due_at
     from servicedesk.tasks import drain_outbox_task
 
+    if time.monotonic() < _drain_due_at:
+        return  # this process already scheduled a drain that will see these messages
     if not cache.add(DRAIN_KEY, 1, timeout=DRAIN_DEBOUNCE_SECONDS):
-        return  # a drain is already due and will see these messages
+        return  # another process did
+    _drain_due_at = time.monotonic() + DRAIN_DEBOUNCE_SECONDS
     try:
         drain_outbox_task.apply_async(countdown=DRAIN_DEBOUNCE_SECONDS)
     except Exception:  # broker down: the rows stay pending for the sweeper

@@ -11,6 +11,8 @@ The candidate lists are cached per (type, grid, account manager) for a minute (s
 ``catalogue``); the load is read fresh for every request.
 """
 
+import time
+
 from django.db.models import Count
 
 from accounts.models import Role, User
@@ -65,15 +67,22 @@ def candidates(request_type: RequestType, shop: Shop) -> list[User]:
     return catalogue.routing_candidates(key, load)
 
 
+# Open requests per person, counted at most this long ago; this process adds what it assigns
+# meanwhile, so a burst is still spread. Other processes' assignments show up after a recount.
+LOAD_TTL_SECONDS = 2.0
+_load: dict[int, tuple[float, int]] = {}  # user id → (counted at, open requests)
+
+
 def open_load(user_ids: list[int]) -> dict[int, int]:
-    """Open requests per user id."""
+    """Open requests per user id (fresh from the database)."""
     rows = (
         ServiceRequest.objects.filter(assignee_id__in=user_ids, status__in=OPEN_STATUSES)
         .values("assignee_id")
         .annotate(n=Count("id"))
         .values_list("assignee_id", "n")
     )
-    return dict(rows)
+    counts = dict(rows)
+    return {pk: counts.get(pk, 0) for pk in user_ids}
 
 
 def least_loaded(users: list[User]) -> User | None:
@@ -81,8 +90,18 @@ def least_loaded(users: list[User]) -> User | None:
         return None
     if len(users) == 1:
         return users[0]
-    load = open_load([u.pk for u in users])
-    return min(users, key=lambda u: (load.get(u.pk, 0), u.pk))
+    now = time.monotonic()
+    ids = [u.pk for u in users]
+    if any(pk not in _load or now - _load[pk][0] > LOAD_TTL_SECONDS for pk in ids):
+        _load.update({pk: (now, n) for pk, n in open_load(ids).items()})
+    chosen = min(users, key=lambda u: (_load[u.pk][1], u.pk))
+    counted_at, n = _load[chosen.pk]
+    _load[chosen.pk] = (counted_at, n + 1)
+    return chosen
+
+
+def forget_load() -> None:
+    _load.clear()
 
 
 def choose_assignee(

@@ -24,9 +24,9 @@ from accounts.models import Department, Role, User
 from audit.services import audit_record, diff, snapshot
 from customers.models import Shop
 from flexserve import policy
-from flexserve.errors import Forbidden, Invalid, NotFound
+from flexserve.errors import AppError, Forbidden, Invalid, NotFound
 from flexserve.policy import Perm
-from servicedesk import catalogue, clock, routing
+from servicedesk import catalogue, clock, persistence, routing
 from servicedesk.errors import (
     AlreadyOwned,
     IdempotencyKeyReused,
@@ -41,6 +41,7 @@ from servicedesk.models import (
     Clock,
     Comment,
     EventKind,
+    OutboxMessage,
     Priority,
     RequestAttachment,
     RequestEvent,
@@ -51,7 +52,7 @@ from servicedesk.models import (
     Status,
     SupportTask,
 )
-from servicedesk.outbox import notify
+from servicedesk.outbox import messages_for, notify, schedule_delivery
 from servicedesk.timing import Handover, StatusChange, SupportSpan, compute_timing
 
 MAX_ATTACHMENTS = 3
@@ -113,6 +114,17 @@ def sla_targets(shop: Shop, request_type: RequestType) -> tuple[int, int]:
     return target or (clock.DEFAULT_RESPONSE_MIN, clock.DEFAULT_RESOLUTION_MIN)
 
 
+# What intake reads of a shop (scope, class, routing, the answer): not its whole master record.
+_INTAKE_SHOP_FIELDS = (
+    "name",
+    "status",
+    "segment",
+    "grid_id",
+    "account_manager_id",
+    "owner_account_id",
+)
+
+
 def _resolve_shop(actor: User, shop_id: int | None) -> Shop:
     if actor.role == Role.SHOP_OWNER:
         own = policy.owned_shop_id(actor)
@@ -121,7 +133,7 @@ def _resolve_shop(actor: User, shop_id: int | None) -> Shop:
         shop_id = own
     if shop_id is None:
         raise Invalid(fields={"shop_id": [_("This field is required.")]})
-    shop = policy.get_visible(actor, Shop, shop_id, qs=Shop.objects.select_related("grid"))
+    shop = policy.get_visible(actor, Shop, shop_id, qs=Shop.objects.only(*_INTAKE_SHOP_FIELDS))
     if shop.status != Shop.Status.ACTIVE:
         raise Invalid(fields={"shop_id": [_("This shop is closed.")]})
     return shop
@@ -165,11 +177,10 @@ def request_create(
     kind = _resolve_type(request_type)
     shop = _resolve_shop(actor, shop_id)
     images = _check_images(photos)
-    # Everything above only reads and may refuse; the writes below are one transaction.
-    with transaction.atomic():
-        return _register(
-            actor, kind, shop, title, description, channel, priority, images, at, idempotency
-        )
+    # Everything above only reads and may refuse; the writes are one statement (see persistence).
+    return _register(
+        actor, kind, shop, title, description, channel, priority, images, at, idempotency
+    )
 
 
 def _register(
@@ -180,7 +191,7 @@ def _register(
     calendar = clock.company_calendar()
     response_min, resolution_min = sla_targets(shop, kind)
     assignee = routing.choose_assignee(kind, shop)
-    request = ServiceRequest.objects.create(
+    request = ServiceRequest(
         shop=shop,
         request_type=kind,
         channel=channel,
@@ -200,17 +211,9 @@ def _register(
         idempotency_key=idempotency[0] if idempotency else None,
         body_fingerprint=idempotency[1] if idempotency else "",
     )
-    for upload, content_type in images:
-        RequestAttachment.objects.create(
-            request=request,
-            file=upload,
-            content_type=content_type,
-            size=upload.size,
-            uploaded_by=actor,
-        )
+    # The "created" event is the creation's record; the audit trail keeps the changes after it.
     events = [
         RequestEvent(
-            request=request,
             kind=EventKind.CREATED,
             at=now,
             actor=actor,
@@ -221,7 +224,6 @@ def _register(
     if assignee:
         events.append(
             RequestEvent(
-                request=request,
                 kind=EventKind.ASSIGNED,
                 at=now,
                 from_status=Status.NEW,
@@ -230,10 +232,25 @@ def _register(
                 note=_("Routed automatically"),
             )
         )
-    # The "created" event is the creation's record; the audit trail keeps the changes after it.
-    RequestEvent.objects.bulk_create(events)
-    if assignee:
-        _notify_assignee(request, assignee)
+
+    def messages_for(created: ServiceRequest) -> list[OutboxMessage]:
+        return _assignment_messages(created, assignee) if assignee else []
+
+    if images:  # uploads are files first, rows second: the plain ORM path in one transaction
+        with transaction.atomic():
+            messages = persistence.insert_new_request(request, events, messages_for)
+            for upload, content_type in images:
+                RequestAttachment.objects.create(
+                    request=request,
+                    file=upload,
+                    content_type=content_type,
+                    size=upload.size,
+                    uploaded_by=actor,
+                )
+    else:
+        messages = persistence.insert_new_request(request, events, messages_for)
+    if messages:
+        schedule_delivery([m.pk for m in messages])
     return request
 
 
@@ -251,13 +268,11 @@ def request_submit_idempotent(
     if not key or len(key) > 200:
         raise Invalid(fields={"Idempotency-Key": [_("Send a key of 1 to 200 characters.")]})
     digest = fingerprint(payload)
-    first = _replay(actor, key, digest)
-    if first is not None:
-        return first, True
+    # No lookup first: the key is unique per submitter, so a retry of a committed submission fails
+    # on insert (or on validation, if the world changed since) and answers with the first request.
     try:
         request = request_create(actor=actor, idempotency=(key, digest), **payload)
-    except IntegrityError:
-        # A concurrent submission with this key committed first: answer with its request.
+    except (IntegrityError, AppError):
         first = _replay(actor, key, digest)
         if first is None:
             raise
@@ -630,6 +645,7 @@ def comment_add(
                 body=body,
                 url=console_url(request),
                 request=request,
+                email=False,
             )
     elif not internal:
         if request.first_response_at is None:
@@ -806,6 +822,7 @@ def support_task_update(
             body=result,
             url=console_url(request),
             request=request,
+            email=False,
         )
     return task
 
@@ -860,21 +877,31 @@ def portal_url(request: ServiceRequest) -> str:
     return reverse("portal:request_detail", args=[request.pk])
 
 
+# E-mail goes out for what must not wait (support calls here; escalations and breaches in
+# escalation.py); the day-to-day flow of assignments and replies is in-app only.
 def _notify_assignee(request: ServiceRequest, assignee: User) -> None:
-    notify(
+    OutboxMessage.objects.bulk_create(messages := _assignment_messages(request, assignee))
+    schedule_delivery([m.pk for m in messages])
+
+
+def _assignment_messages(request: ServiceRequest, assignee: User) -> list[OutboxMessage]:
+    return messages_for(
         assignee,
         subject=_("%(number)s assigned to you: %(title)s")
         % {"number": request.number, "title": request.title},
         body=request.description,
         url=console_url(request),
         request=request,
+        email=False,
     )
 
 
 def _notify_shop(request: ServiceRequest, subject: str, body: str = "") -> None:
     owner = request.shop.owner_account
     if owner is not None and owner.is_active:
-        notify(owner, subject=subject, body=body, url=portal_url(request), request=request)
+        notify(
+            owner, subject=subject, body=body, url=portal_url(request), request=request, email=False
+        )
 
 
 def _notify_transition(actor: User, request: ServiceRequest, action: str) -> None:
@@ -888,6 +915,7 @@ def _notify_transition(actor: User, request: ServiceRequest, action: str) -> Non
             subject=_("%(number)s was reopened") % _n(request),
             url=console_url(request),
             request=request,
+            email=False,
         )
 
 
