@@ -17,11 +17,11 @@ ANCHORS = {
     "seed_demo_50000_weeks0_s": "sqlite_executemany_1m_rows_s",
 }
 NOTES = {
-    "seed_demo_3000_s": "3,000 shops, 25 staff, 52 weeks of orders",
+    "seed_demo_3000_s": "3,000 shops, 25 staff, 52 weeks of orders, 26 weeks of service requests",
     "seed_demo_3000_orders": "orders written by that run",
     "seed_demo_3000_order_lines": "order lines written by that run",
     "seed_demo_reset_3000_s": "`seed_demo --reset` deleting that city",
-    "seed_demo_50000_weeks0_s": "50,000 shops and log-ins, no orders",
+    "seed_demo_50000_weeks0_s": "50,000 shops and log-ins, no orders, no requests",
     "sqlite_executemany_1m_rows_s": "anchor: 1,000,000 three-column rows, one transaction",
 }
 
@@ -61,8 +61,8 @@ def run() -> dict[str, float]:
     city.reset()
     reset = time.perf_counter() - started
     print(f"  reset: {reset:.1f} s")
-    seed_50000 = _seed(shops=50000, weeks=0)
-    print(f"  seed_demo 50,000 shops, no orders: {seed_50000:.1f} s")
+    seed_50000 = _seed(shops=50000, weeks=0, request_weeks=0)
+    print(f"  seed_demo 50,000 shops, no orders, no requests: {seed_50000:.1f} s")
     anchor = _executemany_anchor()
     print(f"  anchor, 1,000,000 rows by executemany: {anchor:.1f} s")
     return {

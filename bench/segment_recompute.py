@@ -42,7 +42,9 @@ def run() -> dict[str, float]:
     from customers.models import Shop
 
     started = time.perf_counter()
-    call_command("seed_demo", shops=SHOPS, weeks=0, until=UNTIL, stdout=io.StringIO())
+    call_command(
+        "seed_demo", shops=SHOPS, weeks=0, request_weeks=0, until=UNTIL, stdout=io.StringIO()
+    )
     seeded = time.perf_counter() - started
     print(f"  seed_demo {SHOPS:,} shops: {seeded:.1f} s")
 

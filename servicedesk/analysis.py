@@ -23,6 +23,7 @@ import datetime
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone, translation
@@ -427,70 +428,28 @@ def _time_split(rows: Sequence[tuple]) -> list[TimePart]:
 # --- Public reads -------------------------------------------------------------------------------
 
 
-def stage_summary(
-    user: User,
-    *,
-    since: datetime.date,
-    until: datetime.date,
-    request_type: str | None = None,
-    segment: str | None = None,
-    district_id: int | None = None,
-) -> StageSummary:
+def _rows(user: User, **filters: Any) -> list:
+    """The timing rows of the filters ``timing_rows`` takes (since, until, request_type, segment,
+    district_id)."""
+    return list(timing_rows(user, **filters))
+
+
+def stage_summary(user: User, **filters: Any) -> StageSummary:
     """Per request type (and for all together): volume, each stage's waiting and processing
     median and p90, first response and resolution, hand-overs, first-contact resolution, late
     shares and the slowest stage with its ECRS hint."""
-    rows = timing_rows(
-        user,
-        since=since,
-        until=until,
-        request_type=request_type,
-        segment=segment,
-        district_id=district_id,
-    )
-    return _stage_summary(list(rows))
+    return _stage_summary(_rows(user, **filters))
 
 
-def weekly_trend(
-    user: User,
-    *,
-    since: datetime.date,
-    until: datetime.date,
-    request_type: str | None = None,
-    segment: str | None = None,
-    district_id: int | None = None,
-) -> list[WeekBucket]:
+def weekly_trend(user: User, **filters: Any) -> list[WeekBucket]:
     """Per ISO week of creation (weeks without requests included): volume, resolution and each
     stage's waiting and processing, median and p90."""
-    rows = timing_rows(
-        user,
-        since=since,
-        until=until,
-        request_type=request_type,
-        segment=segment,
-        district_id=district_id,
-    )
-    return _weeks(list(rows), since, until)
+    return _weeks(_rows(user, **filters), filters["since"], filters["until"])
 
 
-def time_split(
-    user: User,
-    *,
-    since: datetime.date,
-    until: datetime.date,
-    request_type: str | None = None,
-    segment: str | None = None,
-    district_id: int | None = None,
-) -> list[TimePart]:
+def time_split(user: User, **filters: Any) -> list[TimePart]:
     """Where the time goes: staff waiting, staff working, support, the shop, confirmation."""
-    rows = timing_rows(
-        user,
-        since=since,
-        until=until,
-        request_type=request_type,
-        segment=segment,
-        district_id=district_id,
-    )
-    return _time_split(list(rows))
+    return _time_split(_rows(user, **filters))
 
 
 def process_analysis(

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
-from audit.services import audit_record
+from audit.services import snapshot
 from servicedesk import clock, routing, services
 from servicedesk.models import (
     OPEN_STATUSES,
@@ -132,11 +132,14 @@ def fire(request_id: int, rule: EscalationRule, state: clock.ClockState, now: da
         "clock": Clock(rule.clock).label,
         "pct": percent,
     }
-    RequestEvent.objects.create(
-        request=request, kind=EventKind.ESCALATED, at=now, note=note, public=False
-    )
-    audit_record(
-        actor=None, action="request.escalated", target=request, shop_id=request.shop_id, note=note
+    services.record_change(
+        request,
+        action="request.escalated",
+        actor=None,
+        at=now,
+        kind=EventKind.ESCALATED,
+        note=note,
+        public=False,
     )
     if rule.raise_priority:
         services.request_set_priority(
@@ -183,24 +186,21 @@ def _close_unconfirmed(request_id: int, now: datetime) -> int:
     request = ServiceRequest.objects.select_for_update().get(pk=request_id)
     if request.status != Status.RESOLVED:
         return 0
+    before = snapshot(request, services.AUDITED_FIELDS)
     request.status = Status.CLOSED
     request.closed_at = now
     request.save(update_fields=["status", "closed_at", "updated_at"])
-    RequestEvent.objects.create(
-        request=request,
-        kind=EventKind.STATUS,
+    services.record_change(
+        request,
+        action="request.close",
+        actor=None,
         at=now,
-        from_status=Status.RESOLVED,
-        to_status=Status.CLOSED,
+        kind=EventKind.STATUS,
         note=_("Closed automatically: not confirmed within %(n)s working days")
         % {"n": AUTO_CLOSE_WORKING_DAYS},
-    )
-    audit_record(
-        actor=None,
-        action="request.close",
-        target=request,
-        shop_id=request.shop_id,
-        changes={"status": [Status.RESOLVED, Status.CLOSED]},
+        before=before,
+        from_status=Status.RESOLVED,
+        to_status=Status.CLOSED,
     )
     services.timing_refresh(request, until=now)
     return 1

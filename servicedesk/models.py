@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import Department, Skill
 from customers.models import RequestCategory, Shop
@@ -40,7 +41,7 @@ class Status(models.TextChoices):
     IN_PROGRESS = "in_progress", _("In progress")
     WAITING_ON_SHOP = "waiting_on_shop", _("Waiting on shop")
     RESOLVED = "resolved", _("Resolved")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", pgettext_lazy("request status", "Closed")
 
 
 OPEN_STATUSES = (Status.NEW, Status.ASSIGNED, Status.IN_PROGRESS, Status.WAITING_ON_SHOP)

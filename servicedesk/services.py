@@ -416,29 +416,52 @@ def request_transition(
     request.save()
 
     # The override reason is internal: it goes to the audit trail, not the shop's timeline.
-    RequestEvent.objects.create(
-        request=request,
-        kind=EventKind.STATUS,
-        at=now,
+    record_change(
+        request,
+        action=f"request.{action}",
         actor=actor,
+        at=now,
+        kind=EventKind.STATUS,
+        note=note,
+        before=before,
+        audit_note=override_reason,
         from_status=source,
         to_status=target,
-        note=note,
     )
     if note and action in ("ask_shop", "resolve", "reopen"):
         Comment.objects.create(request=request, author=actor, body=note, created_at=now)
-    audit_record(
-        actor=actor,
-        action=f"request.{action}",
-        target=request,
-        shop_id=request.shop_id,
-        changes=diff(before, snapshot(request, AUDITED_FIELDS)),
-        note=override_reason,
-    )
     if target in (Status.RESOLVED, Status.CLOSED) or action == "reopen":
         timing_refresh(request, until=now)
     _notify_transition(actor, request, action)
     return request
+
+
+def record_change(
+    request: ServiceRequest,
+    *,
+    action: str,
+    actor: User | None,
+    at: datetime,
+    kind: str,
+    note: str = "",
+    public: bool = True,
+    before: dict[str, Any] | None = None,
+    audit_note: str | None = None,
+    **event_fields: Any,
+) -> None:
+    """One change, twice kept: an event on the request's timeline (stage timing reads these) and
+    an entry in the audit trail (old → new of the audited fields when ``before`` is given)."""
+    RequestEvent.objects.create(
+        request=request, kind=kind, at=at, actor=actor, note=note, public=public, **event_fields
+    )
+    audit_record(
+        actor=actor,
+        action=action,
+        target=request,
+        shop_id=request.shop_id,
+        changes=diff(before, snapshot(request, AUDITED_FIELDS)) if before is not None else None,
+        note=note if audit_note is None else audit_note,
+    )
 
 
 def _settle_clocks(request: ServiceRequest, now: datetime) -> None:
@@ -535,25 +558,19 @@ def reassign(
     if request.status in (Status.NEW, Status.IN_PROGRESS):
         request.status = Status.ASSIGNED  # the new owner has not started yet
     request.save()
-    RequestEvent.objects.create(
-        request=request,
-        kind=EventKind.ASSIGNED,
-        at=at,
+    record_change(
+        request,
+        action="request.assigned",
         actor=actor,
+        at=at,
+        kind=EventKind.ASSIGNED,
+        note=note,
+        public=False,
+        before=before,
         from_status=source if source != request.status else "",
         to_status=request.status if source != request.status else "",
         from_assignee=previous,
         to_assignee=assignee,
-        note=note,
-        public=False,
-    )
-    audit_record(
-        actor=actor,
-        action="request.assigned",
-        target=request,
-        shop_id=request.shop_id,
-        changes=diff(before, snapshot(request, AUDITED_FIELDS)),
-        note=note,
     )
     _notify_assignee(request, assignee)
 
@@ -569,21 +586,16 @@ def request_set_priority(
     old = request.priority
     request.priority = priority
     request.save(update_fields=["priority", "updated_at"])
-    RequestEvent.objects.create(
-        request=request,
-        kind=EventKind.PRIORITY,
-        at=at,
+    record_change(
+        request,
+        action="request.priority",
         actor=actor,
+        at=at,
+        kind=EventKind.PRIORITY,
         note=f"{Priority(old).label} → {Priority(priority).label}. {note}".strip(),
         public=False,
-    )
-    audit_record(
-        actor=actor,
-        action="request.priority",
-        target=request,
-        shop_id=request.shop_id,
-        changes=diff(before, snapshot(request, AUDITED_FIELDS)),
-        note=note,
+        before=before,
+        audit_note=note,
     )
 
 
@@ -710,19 +722,14 @@ def support_task_create(
         created_by=actor,
         created_at=now,
     )
-    RequestEvent.objects.create(
-        request=request,
-        kind=EventKind.SUPPORT,
-        at=now,
-        actor=actor,
-        note=_("Support requested from %(department)s") % {"department": department.name},
-    )
-    audit_record(
-        actor=actor,
+    record_change(
+        request,
         action="request.support_requested",
-        target=request,
-        shop_id=request.shop_id,
-        note=f"{department.name}: {need}",
+        actor=actor,
+        at=now,
+        kind=EventKind.SUPPORT,
+        note=_("Support requested from %(department)s") % {"department": department.name},
+        audit_note=f"{department.name}: {need}",
     )
     recipients = [owner] if owner else list(_department_workers(department))
     for person in recipients:
@@ -799,20 +806,15 @@ def support_task_update(
         task.result = result
     task.save()
     request = task.request
-    RequestEvent.objects.create(
-        request=request,
-        kind=EventKind.SUPPORT,
-        at=now,
+    record_change(
+        request,
+        action=f"support.{action}",
         actor=actor,
+        at=now,
+        kind=EventKind.SUPPORT,
         note=f"{task.department.name}: {SupportTask.State(task.state).label}. {result}".strip(),
         public=False,
-    )
-    audit_record(
-        actor=actor,
-        action=f"support.{action}",
-        target=request,
-        shop_id=request.shop_id,
-        note=f"{task.department.name}: {result or task.need}",
+        audit_note=f"{task.department.name}: {result or task.need}",
     )
     if action == "done" and request.assignee and request.assignee_id != actor.pk:
         notify(

@@ -7,6 +7,7 @@ nothing changes. htmx posts get back the part they change (a queue row, or the r
 ``#request-main``); the same URLs without htmx redirect after a success.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -553,6 +554,21 @@ def _invalid(form: ConsoleForm) -> Invalid:
     return Invalid(fields={k: [str(m) for m in v] for k, v in form.errors.items()})
 
 
+def _submit(
+    form: ConsoleForm, call: Callable[[dict[str, Any]], Any]
+) -> tuple[Any, AppError | None]:
+    """Validate ``form`` and hand its data to the service ``call``: (result, None), or
+    (None, the error) shown next to the form; a refused call changed nothing."""
+    if not form.is_valid():
+        return None, _invalid(form)
+    try:
+        return call(form.cleaned_data), None
+    except AppError as exc:
+        _scope_errors_pass(exc)
+        form.add_app_error(exc)
+        return None, exc
+
+
 @login_required
 @require_POST
 def request_action(request: HttpRequest, request_id: int, action: str) -> HttpResponse:
@@ -560,22 +576,16 @@ def request_action(request: HttpRequest, request_id: int, action: str) -> HttpRe
     user = _staff(request)
     selectors.request_get(user, request_id)  # out of scope: 404
     form = ActionForm(request.POST)
-    error = None
-    if form.is_valid():
-        try:
-            services.request_transition(
-                actor=user,
-                request_id=request_id,
-                action=action,
-                note=form.cleaned_data["note"],
-                override_reason=form.cleaned_data["override_reason"],
-            )
-        except AppError as exc:
-            _scope_errors_pass(exc)
-            form.add_app_error(exc)
-            error = exc
-    else:
-        error = _invalid(form)
+    _done, error = _submit(
+        form,
+        lambda data: services.request_transition(
+            actor=user,
+            request_id=request_id,
+            action=action,
+            note=data["note"],
+            override_reason=data["override_reason"],
+        ),
+    )
     notice = str(ACTION_DONE.get(action, ""))
     if request.POST.get("return") == "row":
         return _row_response(request, request_id, notice=notice, error=error)
@@ -617,21 +627,15 @@ def request_assign(request: HttpRequest, request_id: int) -> HttpResponse:
     form = AssignForm(
         request.POST, staff=selectors.assignable_staff(user).select_related("department")
     )
-    error = None
-    if form.is_valid():
-        try:
-            sr = services.request_assign(
-                actor=user,
-                request_id=request_id,
-                assignee_id=form.cleaned_data["assignee_id"],
-                reason=form.cleaned_data["reason"],
-            )
-        except AppError as exc:
-            _scope_errors_pass(exc)
-            form.add_app_error(exc)
-            error = exc
-    else:
-        error = _invalid(form)
+    sr, error = _submit(
+        form,
+        lambda data: services.request_assign(
+            actor=user,
+            request_id=request_id,
+            assignee_id=data["assignee_id"],
+            reason=data["reason"],
+        ),
+    )
     notice = "" if error else _("Handed over to %(name)s.") % {"name": sr.assignee}
     return _respond(
         request, request_id, notice=notice, at="assign", error=error, forms={"assign": form}
@@ -645,21 +649,12 @@ def request_comment(request: HttpRequest, request_id: int) -> HttpResponse:
     user = _staff(request)
     selectors.request_get(user, request_id)
     form = CommentForm(request.POST)
-    error = None
-    if form.is_valid():
-        try:
-            services.comment_add(
-                actor=user,
-                request_id=request_id,
-                body=form.cleaned_data["body"],
-                internal=form.cleaned_data["internal"],
-            )
-        except AppError as exc:
-            _scope_errors_pass(exc)
-            form.add_app_error(exc)
-            error = exc
-    else:
-        error = _invalid(form)
+    _comment, error = _submit(
+        form,
+        lambda data: services.comment_add(
+            actor=user, request_id=request_id, body=data["body"], internal=data["internal"]
+        ),
+    )
     internal = form.is_valid() and form.cleaned_data["internal"]
     notice = _("Internal note saved.") if internal else _("Reply sent to the shop.")
     return _respond(
@@ -674,24 +669,17 @@ def support_create(request: HttpRequest, request_id: int) -> HttpResponse:
     user = _staff(request)
     selectors.request_get(user, request_id)
     form = SupportTaskForm(request.POST, departments=Department.objects.filter(is_active=True))
-    error = None
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            task = services.support_task_create(
-                actor=user,
-                request_id=request_id,
-                department_id=data["department_id"],
-                need=data["need"],
-                required=data["required"],
-                due_at=data["due_at"],
-            )
-        except AppError as exc:
-            _scope_errors_pass(exc)
-            form.add_app_error(exc)
-            error = exc
-    else:
-        error = _invalid(form)
+    task, error = _submit(
+        form,
+        lambda data: services.support_task_create(
+            actor=user,
+            request_id=request_id,
+            department_id=data["department_id"],
+            need=data["need"],
+            required=data["required"],
+            due_at=data["due_at"],
+        ),
+    )
     notice = (
         ""
         if error
@@ -709,18 +697,12 @@ def support_action(request: HttpRequest, task_id: int, action: str) -> HttpRespo
     user = _staff(request)
     task = policy.get_visible(user, SupportTask, task_id)  # out of scope: 404
     form = SupportActionForm(request.POST)
-    error = None
-    if form.is_valid():
-        try:
-            services.support_task_update(
-                actor=user, task_id=task_id, action=action, result=form.cleaned_data["result"]
-            )
-        except AppError as exc:
-            _scope_errors_pass(exc)
-            form.add_app_error(exc)
-            error = exc
-    else:
-        error = _invalid(form)
+    _task, error = _submit(
+        form,
+        lambda data: services.support_task_update(
+            actor=user, task_id=task_id, action=action, result=data["result"]
+        ),
+    )
     notice = {
         "start": _("Support task started."),
         "done": _("Support task done."),
