@@ -27,6 +27,7 @@ ACTION_LABELS = {
     "request.priority": _("Priority changed"),
     "request.escalated": _("Escalated"),
     "request.support_requested": _("Support requested"),
+    "request.photos": _("Photos added"),
     "request.start": _("Start work"),
     "request.ask_shop": _("Ask the shop"),
     "request.resume": _("Resume"),

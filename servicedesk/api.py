@@ -8,7 +8,9 @@ with a different body answers 409 ``idempotency_key_reused``. A 201 is sent only
 from datetime import datetime
 
 from django.http import HttpResponse
-from ninja import Field, Header, Query, Router, Schema, Status
+from django.urls import reverse
+from ninja import Field, File, Header, Query, Router, Schema, Status
+from ninja.files import UploadedFile
 from ninja.pagination import PageNumberPagination, paginate
 
 from flexserve import policy
@@ -261,6 +263,28 @@ def assign_request(request, request_id: int, payload: AssignIn):
 def add_comment(request, request_id: int, payload: CommentIn):
     comment = services.comment_add(actor=request.user, request_id=request_id, **payload.dict())
     return Status(201, comment)
+
+
+class PhotoOut(Schema):
+    id: int
+    content_type: str
+    size: int
+    url: str
+
+    @staticmethod
+    def resolve_url(obj) -> str:
+        return reverse("request_attachment", args=[obj.pk])
+
+
+@router.post(
+    "/requests/{request_id}/photos",
+    response={201: list[PhotoOut]},
+    summary="Add photos (multipart field 'photos': JPEG, PNG or WebP, 5 MB each, 3 per request)",
+)
+def add_photos(request, request_id: int, photos: File[list[UploadedFile]]):
+    return Status(
+        201, services.photos_add(actor=request.user, request_id=request_id, photos=photos)
+    )
 
 
 @router.get(

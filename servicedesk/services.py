@@ -604,6 +604,43 @@ def raised(priority: str) -> str:
     return next(p for p, r in PRIORITY_RANK.items() if r == rank)
 
 
+# ---------------------------------------------------------------- photos
+
+
+@transaction.atomic
+def photos_add(
+    *, actor: User, request_id: int, photos: Sequence[UploadedFile], at: datetime | None = None
+) -> list[RequestAttachment]:
+    """More photos for an open request, from its shop or its staff (3 per request at most)."""
+    request = _locked(actor, request_id)
+    if not (is_shop_of(actor, request) or policy.has_perm(actor, Perm.REQUEST_WORK)):
+        raise Forbidden()
+    if not request.is_open:
+        raise RequestNotOpen()
+    if not photos:
+        raise Invalid(fields={"photos": [_("This field is required.")]})
+    if request.attachments.count() + len(photos) > MAX_ATTACHMENTS:
+        raise Invalid(
+            fields={"photos": [_("A request holds at most %(n)s photos.") % {"n": MAX_ATTACHMENTS}]}
+        )
+    checked = _check_images(photos)
+    added = [
+        RequestAttachment.objects.create(
+            request=request, file=upload, content_type=kind, size=upload.size, uploaded_by=actor
+        )
+        for upload, kind in checked
+    ]
+    record_change(
+        request,
+        action="request.photos",
+        actor=actor,
+        at=at or timezone.now(),
+        kind=EventKind.COMMENT,
+        note=_("%(n)s photo(s) added") % {"n": len(added)},
+    )
+    return added
+
+
 # ---------------------------------------------------------------- comments
 
 

@@ -96,6 +96,14 @@ def _service_request(admin, shop):
     return request
 
 
+def _png() -> SimpleUploadedFile:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4), "blue").save(buffer, "PNG")
+    return SimpleUploadedFile("matrix.png", buffer.getvalue(), content_type="image/png")
+
+
 def _photo(admin, shop) -> int:
     from servicedesk.models import RequestAttachment
 
@@ -188,6 +196,9 @@ WRITE_BODIES: dict[tuple[str, str], Callable[[dict], dict[str, Any] | None]] = {
     },
     ("POST", "/api/service/support-tasks/{task_id}/transitions"): lambda w: {"action": "cancel"},
     ("POST", "/api/service/notifications/read"): lambda w: {},
+    ("POST", "/api/service/requests/{request_id}/photos"): lambda w: {
+        "multipart": {"photos": [_png()]}
+    },
     ("POST", "/api/imports/jobs"): lambda w: {
         "multipart": {
             "kind": "shops",

@@ -177,3 +177,28 @@ def test_api_detail_shows_clocks_and_actions(client_for, shop_owner, account_man
     assert detail["response_clock"]["target_min"] == 60
     assert set(detail["allowed_actions"]) >= {"start", "resolve"}
     assert created["number"].startswith("SR")
+
+
+def test_photos_can_be_added_later_through_the_api(client_for, shop_owner, account_manager):
+    created = post(client_for(shop_owner), BODY).json()
+    url = f"/api/service/requests/{created['id']}/photos"
+    added = client_for(shop_owner).post(url, {"photos": [png(), png("b.png")]})
+    assert added.status_code == 201, added.content
+    assert [p["content_type"] for p in added.json()] == ["image/png", "image/png"]
+    # The photo is served to those who may see the request, and to nobody else.
+    photo_url = added.json()[0]["url"]
+    assert client_for(account_manager).get(photo_url)["Content-Type"] == "image/png"
+    # A fourth photo is one too many; a non-image is refused; nothing is stored either way.
+    too_many = client_for(shop_owner).post(url, {"photos": [png("c.png"), png("d.png")]})
+    assert too_many.status_code == 422
+    fake = SimpleUploadedFile("x.png", b"not a picture", content_type="image/png")
+    assert client_for(shop_owner).post(url, {"photos": [fake]}).status_code == 422
+    assert ServiceRequest.objects.get(pk=created["id"]).attachments.count() == 2
+
+
+def test_photos_of_another_shop_stay_private(client_for, shop_owner, other_shop_owner):
+    created = post(client_for(shop_owner), BODY).json()
+    url = f"/api/service/requests/{created['id']}/photos"
+    photo_url = client_for(shop_owner).post(url, {"photos": [png()]}).json()[0]["url"]
+    assert client_for(other_shop_owner).get(photo_url).status_code == 404
+    assert client_for(other_shop_owner).post(url, {"photos": [png()]}).status_code == 404
