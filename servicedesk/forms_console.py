@@ -96,6 +96,10 @@ class RequestNewForm(ConsoleForm):
         required=False,
         widget=MultipleImageInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
     )
+    handle_myself = forms.BooleanField(
+        label=_("I handle it myself (answer it now instead of routing it)"),
+        required=False,
+    )
 
     def __init__(
         self,

@@ -158,10 +158,13 @@ def request_create(
     photos: Sequence[UploadedFile] = (),
     at: datetime | None = None,
     idempotency: tuple[str, str] | None = None,
+    handle_myself: bool = False,
 ) -> ServiceRequest:
     """Register a request from any channel, route it and start its SLA clocks.
 
     ``idempotency`` is (key, body digest) of an API submission (see request_submit_idempotent).
+    ``handle_myself``: staff logging a call or visit keep it (to answer it at first contact)
+    instead of routing it.
     """
     policy.require(actor, Perm.REQUEST_CREATE)
     if channel not in Channel.values:
@@ -177,20 +180,32 @@ def request_create(
     kind = _resolve_type(request_type)
     shop = _resolve_shop(actor, shop_id)
     images = _check_images(photos)
+    if handle_myself and not policy.has_perm(actor, Perm.REQUEST_WORK):
+        raise Forbidden()
     # Everything above only reads and may refuse; the writes are one statement (see persistence).
     return _register(
-        actor, kind, shop, title, description, channel, priority, images, at, idempotency
+        actor,
+        kind,
+        shop,
+        title,
+        description,
+        channel,
+        priority,
+        images,
+        at,
+        idempotency,
+        owner=actor if handle_myself else None,
     )
 
 
 def _register(
-    actor, kind, shop, title, description, channel, priority, images, at, idempotency
+    actor, kind, shop, title, description, channel, priority, images, at, idempotency, *, owner
 ) -> ServiceRequest:
 
     now = at or timezone.now()
     calendar = clock.company_calendar()
     response_min, resolution_min = sla_targets(shop, kind)
-    assignee = routing.choose_assignee(kind, shop)
+    assignee = owner or routing.choose_assignee(kind, shop)
     request = ServiceRequest(
         shop=shop,
         request_type=kind,
@@ -229,12 +244,13 @@ def _register(
                 from_status=Status.NEW,
                 to_status=Status.ASSIGNED,
                 to_assignee=assignee,
-                note=_("Routed automatically"),
+                note=_("Taken at first contact") if owner else _("Routed automatically"),
             )
         )
 
     def messages_for(created: ServiceRequest) -> list[OutboxMessage]:
-        return _assignment_messages(created, assignee) if assignee else []
+        # Nobody needs telling that they took what they are holding.
+        return _assignment_messages(created, assignee) if assignee and not owner else []
 
     if images:  # uploads are files first, rows second: the plain ORM path in one transaction
         with transaction.atomic():

@@ -375,6 +375,7 @@ def request_new(request: HttpRequest) -> HttpResponse:
                     shop_id=data["shop_id"] or _single_shop(user, data["shop_q"]),
                     priority=data["priority"] or None,
                     photos=request.FILES.getlist("photos"),
+                    handle_myself=data["handle_myself"],
                 )
             except NotFound:
                 form.add_error("shop_id", _("Choose a shop from the list."))

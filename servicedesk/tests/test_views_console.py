@@ -418,3 +418,24 @@ def test_shop_owners_cannot_open_the_console_pages(client_for, shop_owner, mine)
 def test_staff_without_a_territory_see_nothing_of_a_shop(client_for, mine):
     stranger = UserFactory(username="am-far", role=Role.ACCOUNT_MANAGER)
     assert client_for(stranger).get(detail_url(mine)).status_code == 404
+
+
+def test_a_call_answered_at_once_stays_with_whoever_took_it(client_for, account_manager, shop):
+    response = client_for(account_manager).post(
+        reverse("console:request_new"),
+        {
+            "shop_id": shop.pk,
+            "request_type": "delivery_late",  # would be routed to logistics
+            "channel": "phone",
+            "title": "问今天几点送货",
+            "handle_myself": "on",
+        },
+    )
+    created = ServiceRequest.objects.get(title="问今天几点送货")
+    assert response.status_code == 302
+    assert created.assignee == account_manager and created.status == "assigned"
+    services.request_transition(
+        actor=account_manager, request_id=created.pk, action="resolve", note="告知下午三点前送达"
+    )
+    created.refresh_from_db()
+    assert created.timing.first_contact_resolution is True
