@@ -4,7 +4,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, F, Q, QuerySet, When
+from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 
 from accounts.models import User
@@ -93,8 +94,21 @@ def request_list(user: User, filters: RequestFilters | None = None) -> QuerySet[
         match = Q(title__icontains=text) | Q(shop__name__icontains=text)
         qs = qs.filter(match | Q(pk=pk)) if pk else qs.filter(match)
     if queue in ("breaching", "mine", "department", "unassigned", "support"):
-        return qs.order_by("resolution_due_at", "created_at")
+        return qs.annotate(next_due=_NEXT_DUE).order_by(
+            F("next_due").asc(nulls_last=True), "created_at"
+        )
     return qs.order_by("-created_at")
+
+
+# The clock that runs out first: first response until the shop is answered (or resolution, if
+# that comes earlier), then resolution; none while the resolution clock is paused.
+_NEXT_DUE = Case(
+    When(
+        first_response_at__isnull=True,
+        then=Least("response_due_at", Coalesce("resolution_due_at", "response_due_at")),
+    ),
+    default=F("resolution_due_at"),
+)
 
 
 def request_get(user: User, request_id: int) -> ServiceRequest:

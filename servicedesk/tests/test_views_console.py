@@ -439,3 +439,18 @@ def test_a_call_answered_at_once_stays_with_whoever_took_it(client_for, account_
     )
     created.refresh_from_db()
     assert created.timing.first_contact_resolution is True
+
+
+def test_queues_put_the_clock_that_runs_out_first_on_top(shop_owner, account_manager):
+    from datetime import timedelta
+
+    answered = make_request(shop_owner, title="已答复")
+    waiting = make_request(shop_owner, title="未答复")
+    services.comment_add(actor=account_manager, request_id=answered.pk, body="收到")
+    # The answered one's resolution is due before the unanswered one's, but the unanswered
+    # one's first response is due earlier still.
+    ServiceRequest.objects.filter(pk=answered.pk).update(
+        resolution_due_at=waiting.response_due_at + timedelta(hours=1)
+    )
+    mine = selectors.request_list(account_manager, selectors.RequestFilters(queue="mine"))
+    assert [r.title for r in mine] == ["未答复", "已答复"]
