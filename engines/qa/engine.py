@@ -1,0 +1,238 @@
+"""Lexical FAQ retrieval: BM25 over jieba words and BM25 over characters, fused per phrasing.
+
+Every phrasing is one BM25 document in each index. A query's two score vectors are each divided
+by their own maximum, mixed with the fitted ``WORD_WEIGHT``, and an entry scores the best of its
+phrasings. A logistic calibration over a few features of the ranking gives the confidence, and
+two thresholds turn it into a decision. Parameters live in ``params.py``; ``calibration.py``
+fits them from a KB (no query file).
+"""
+
+import math
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import bm25s
+import numpy as np
+
+from engines.qa import params
+from engines.qa.normalize import normalize
+from engines.qa.tokens import chars, word_tokenizer, words
+
+FEATURES = ("top", "margin", "query_coverage", "phrasing_coverage", "char_bm25_log")
+SUGGESTIONS = 3
+
+
+@dataclass
+class Entry:
+    id: str
+    question: str
+    phrasings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Hit:
+    entry_id: str
+    score: float
+    matched: str  # the phrasing that scored best, as written in the KB
+
+
+@dataclass
+class Answer:
+    hits: list[Hit]
+    confidence: float
+    decision: str  # "answer" | "suggest" | "handover"
+
+
+@dataclass
+class Ranking:
+    """One query's scores, before hits are built; also what calibration reads."""
+
+    entry_scores: np.ndarray  # fused score per entry position
+    best_doc: np.ndarray  # per entry position: the doc that gave its score (-1: none)
+    char_scores: np.ndarray  # raw char-BM25 per doc
+    fused: np.ndarray  # fused score per doc
+    query_chars: frozenset[str]
+
+
+def _bm25(corpus: list[list[str]]) -> tuple[bm25s.BM25, dict[str, int]]:
+    index = bm25s.BM25(k1=1.5, b=0.75, method="lucene")
+    index.index(corpus, show_progress=False)
+    return index, index.vocab_dict
+
+
+def _scores(index: bm25s.BM25, vocab: dict[str, int], tokens: list[str], size: int) -> np.ndarray:
+    ids = [vocab[t] for t in tokens if t in vocab]
+    if not ids:
+        return np.zeros(size, dtype=np.float32)
+    return np.asarray(index.get_scores(ids), dtype=np.float32)
+
+
+def sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, x))))
+
+
+class QAEngine:
+    """Search a FAQ knowledge base; thread-safe for concurrent searches and updates."""
+
+    mode = "lexical"
+
+    def __init__(
+        self,
+        entries: Iterable[Entry],
+        *,
+        domain_words: Iterable[str] = (),
+        word_weight: float | None = None,
+    ):
+        self._tokenizer = word_tokenizer(tuple(sorted({w.strip() for w in domain_words})))
+        self.word_weight = params.WORD_WEIGHT if word_weight is None else word_weight
+        self._entries: dict[str, Entry] = {}
+        for entry in entries:
+            self._entries[entry.id] = entry
+        self._lock = threading.Lock()
+        self._dirty = True
+        self._build()
+
+    # --- Index ----------------------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def upsert(self, entry: Entry) -> None:
+        """Add or replace an entry; the index is rebuilt on the next search."""
+        with self._lock:
+            self._entries[entry.id] = entry
+            self._dirty = True
+
+    def remove(self, entry_id: str) -> None:
+        with self._lock:
+            if self._entries.pop(entry_id, None) is not None:
+                self._dirty = True
+
+    def _build(self) -> None:
+        ids: list[str] = []
+        doc_texts: list[str] = []
+        doc_entry: list[int] = []
+        word_corpus: list[list[str]] = []
+        char_corpus: list[list[str]] = []
+        for entry in self._entries.values():
+            seen: set[str] = set()
+            position = len(ids)
+            ids.append(entry.id)
+            for phrasing in [entry.question, *entry.phrasings]:
+                text = normalize(phrasing)
+                char_tokens = chars(text)
+                if not char_tokens or text in seen:
+                    continue
+                seen.add(text)
+                doc_texts.append(phrasing)
+                doc_entry.append(position)
+                word_corpus.append(words(text, self._tokenizer))
+                char_corpus.append(char_tokens)
+        self._ids = ids
+        self._doc_texts = doc_texts
+        self._doc_entry = np.asarray(doc_entry, dtype=np.int64)
+        self._doc_chars = [frozenset(c) for c in char_corpus]
+        # Docs are grouped by entry in order, so an entry's docs are one slice.
+        self._entries_with_docs = np.unique(self._doc_entry)
+        self._starts = np.searchsorted(self._doc_entry, self._entries_with_docs)
+        if doc_texts:
+            self._words, self._word_vocab = _bm25(word_corpus)
+            self._chars, self._char_vocab = _bm25(char_corpus)
+        self._dirty = False
+
+    def _current(self) -> None:
+        if self._dirty:
+            with self._lock:
+                if self._dirty:
+                    self._build()
+
+    # --- Search ---------------------------------------------------------------------------------
+
+    def rank(self, query: str, exclude_docs: np.ndarray | None = None) -> Ranking | None:
+        """Score every entry; ``exclude_docs`` hides docs (used by leave-one-out fitting)."""
+        self._current()
+        text = normalize(query)
+        query_chars = chars(text)
+        n_docs = len(self._doc_texts)
+        if not query_chars or not n_docs:
+            return None
+        word_scores = _scores(self._words, self._word_vocab, words(text, self._tokenizer), n_docs)
+        char_scores = _scores(self._chars, self._char_vocab, query_chars, n_docs)
+        if exclude_docs is not None and len(exclude_docs):
+            word_scores[exclude_docs] = 0.0
+            char_scores[exclude_docs] = 0.0
+        fused = np.zeros(n_docs, dtype=np.float32)
+        weights = (self.word_weight, 1 - self.word_weight)
+        for scores, weight in zip((word_scores, char_scores), weights, strict=True):
+            top = float(scores.max())
+            if top > 0:
+                fused += (weight / top) * scores
+        entry_scores = np.full(len(self._ids), -1.0, dtype=np.float32)
+        entry_scores[self._entries_with_docs] = np.maximum.reduceat(fused, self._starts)
+        best_doc = np.full(len(self._ids), -1, dtype=np.int64)
+        # The best doc is only needed for the few entries that can make a hit: found lazily.
+        return Ranking(entry_scores, best_doc, char_scores, fused, frozenset(query_chars))
+
+    def _best_doc(self, ranking: Ranking, position: int) -> int:
+        if ranking.best_doc[position] < 0:
+            slot = np.searchsorted(self._entries_with_docs, position)
+            start = self._starts[slot]
+            end = self._starts[slot + 1] if slot + 1 < len(self._starts) else len(self._doc_texts)
+            ranking.best_doc[position] = start + int(np.argmax(ranking.fused[start:end]))
+        return int(ranking.best_doc[position])
+
+    def top(self, ranking: Ranking, k: int) -> list[int]:
+        """Entry positions of the k best entries with a positive score; ties keep KB order."""
+        scores = ranking.entry_scores
+        k = min(k, len(scores))
+        if k <= 0:
+            return []
+        candidates = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(k)
+        ordered = sorted(candidates.tolist(), key=lambda p: (-float(scores[p]), p))
+        return [p for p in ordered if scores[p] > 0]
+
+    def features(self, ranking: Ranking, positions: list[int]) -> list[float]:
+        """The calibration features of a ranking (see FEATURES)."""
+        first = float(ranking.entry_scores[positions[0]])
+        second = float(ranking.entry_scores[positions[1]]) if len(positions) > 1 else 0.0
+        doc = self._best_doc(ranking, positions[0])
+        common = len(ranking.query_chars & self._doc_chars[doc])
+        return [
+            first,
+            first - max(second, 0.0),
+            common / len(ranking.query_chars),
+            common / max(1, len(self._doc_chars[doc])),
+            math.log1p(float(ranking.char_scores[doc])),
+        ]
+
+    @staticmethod
+    def confidence(features: list[float]) -> float:
+        z = params.CALIBRATION_BIAS + sum(
+            c * f for c, f in zip(params.CALIBRATION_COEF, features, strict=True)
+        )
+        return sigmoid(z)
+
+    @staticmethod
+    def decide(confidence: float) -> str:
+        if confidence >= params.T_ANSWER:
+            return "answer"
+        if confidence >= params.T_SUGGEST:
+            return "suggest"
+        return "handover"
+
+    def search(self, query: str, k: int = 10) -> Answer:
+        ranking = self.rank(query)
+        positions = self.top(ranking, max(k, 2)) if ranking is not None else []
+        if not positions:
+            return Answer(hits=[], confidence=0.0, decision="handover")
+        confidence = self.confidence(self.features(ranking, positions))
+        hits = [
+            Hit(
+                entry_id=self._ids[p],
+                score=float(ranking.entry_scores[p]),
+                matched=self._doc_texts[self._best_doc(ranking, p)],
+            )
+            for p in positions[:k]
+        ]
+        return Answer(hits=hits, confidence=confidence, decision=self.decide(confidence))

@@ -1,0 +1,76 @@
+"""Text normalisation for Chinese FAQ queries and KB phrasings.
+
+Both sides go through the same function, so a rule never has to be right about which side a
+spelling came from: NFKC, lower case, traditional → simplified, no zero-width characters or chat
+emoticon codes, single spaces, no trailing punctuation, and a small map of typos and colloquial
+forms that shop owners and bank customers type.
+"""
+
+import re
+import unicodedata
+
+from opencc import OpenCC
+
+_T2S = OpenCC("t2s")
+
+ZERO_WIDTH = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff\u00ad]")
+
+# QQ/WeChat emoticon names, typed as "/流泪" or "[流泪]" when the picture is lost.
+# Single-character names (色, 睡, 发 …) are left out: "/发货" must keep its meaning.
+EMOTICONS = (  # noqa: SIM905
+    "微笑 撇嘴 色 发呆 得意 流泪 害羞 闭嘴 睡 大哭 尴尬 发怒 调皮 呲牙 惊讶 难过 酷 冷汗 抓狂 吐 "
+    "偷笑 可爱 愉快 白眼 傲慢 饥饿 困 惊恐 流汗 憨笑 大兵 悠闲 奋斗 咒骂 疑问 嘘 晕 折磨 衰 骷髅 "
+    "敲打 再见 擦汗 抠鼻 鼓掌 糗大了 坏笑 左哼哼 右哼哼 哈欠 鄙视 委屈 快哭了 阴险 亲亲 吓 可怜 "
+    "菜刀 西瓜 啤酒 篮球 乒乓 咖啡 饭 猪头 玫瑰 凋谢 示爱 爱心 心碎 蛋糕 闪电 炸弹 刀 足球 瓢虫 "
+    "便便 月亮 太阳 礼物 拥抱 强 弱 握手 胜利 抱拳 勾引 拳头 差劲 爱你 好的 捂脸 奸笑 机智 皱眉 "
+    "耶 吃瓜 加油 汗 天啊 社会社会 旺柴 好的 打脸 哇 翻白眼 666 让我看看 叹气 苦涩 裂开 嘿哈 "
+    "红包 发 福 ok no"
+).split()
+EMOTICONS = [name for name in EMOTICONS if len(name) > 1]
+# Longest first, so "/流泪" is not cut to "/流" + "泪"; a slash code takes only a listed name.
+_EMOTICON_NAMES = "|".join(sorted({re.escape(e) for e in EMOTICONS}, key=len, reverse=True))
+EMOTICON = re.compile(rf"/(?:{_EMOTICON_NAMES})|\[(?:{_EMOTICON_NAMES})\]")
+
+SPACES = re.compile(r"\s+")
+TRAILING_PUNCTUATION = re.compile(r"[\s?？!！。.,，~～、…;；:：\"'“”‘’)）\]】]+$")
+
+# Typos and colloquial forms → the form the KB most likely uses. Applied after t2s, longest first.
+COLLOQUIAL = {
+    "咋样": "怎么样",
+    "咋办": "怎么办",
+    "咋": "怎么",
+    "啥时候": "什么时候",
+    "啥": "什么",
+    "神马": "什么",
+    "什麽": "什么",
+    "俺们": "我们",
+    "俺": "我",
+    "木有": "没有",
+    "没得": "没有",
+    "许可症": "许可证",
+    "许可正": "许可证",
+    "微粒货": "微粒贷",
+    "徽粒贷": "微粒贷",
+    "微利贷": "微粒贷",
+    "借贝": "借呗",
+    "花贝": "花呗",
+    "末通过": "未通过",
+    "肿么": "怎么",
+    "为啥": "为什么",
+}
+_COLLOQUIAL = re.compile("|".join(sorted(map(re.escape, COLLOQUIAL), key=len, reverse=True)))
+
+
+def _colloquial(match: re.Match) -> str:
+    return COLLOQUIAL[match.group(0)]
+
+
+def normalize(text: str) -> str:
+    """The canonical form used for indexing and querying; "" when nothing meaningful is left."""
+    text = unicodedata.normalize("NFKC", text or "")
+    text = ZERO_WIDTH.sub("", text).lower()
+    text = EMOTICON.sub(" ", text)
+    text = _T2S.convert(text)
+    text = _COLLOQUIAL.sub(_colloquial, text)
+    text = SPACES.sub(" ", text).strip()
+    return TRAILING_PUNCTUATION.sub("", text)
