@@ -4,7 +4,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Case, F, Q, QuerySet, When
+from django.db.models import Case, Count, F, Q, QuerySet, When
 from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 
@@ -29,6 +29,29 @@ from servicedesk.models import (
 # "Breaching soon": due within this much wall-clock time (or already late).
 BREACHING_WINDOW = timedelta(hours=4)
 QUEUES = ("mine", "department", "breaching", "unassigned", "support", "all")
+WORK_QUEUES = QUEUES[:5]  # each a filter; "all" is every request in scope
+
+
+def _queue_q(user: User, queue: str) -> Q:
+    """What puts a request in one of the work queues."""
+    open_ = Q(status__in=OPEN_STATUSES)
+    if queue == "mine":
+        return open_ & Q(assignee=user)
+    if queue == "department":
+        return open_ & Q(department_id=user.department_id)
+    if queue == "unassigned":
+        return open_ & Q(assignee__isnull=True)
+    if queue == "support":
+        supported = SupportTask.objects.filter(
+            Q(department_id=user.department_id) | Q(owner=user),
+            state__in=(SupportTask.State.OPEN, SupportTask.State.IN_PROGRESS),
+        )
+        return Q(pk__in=supported.values("request_id"))
+    soon = timezone.now() + BREACHING_WINDOW  # breaching
+    return open_ & (
+        Q(resolution_due_at__lte=soon)
+        | Q(first_response_at__isnull=True, response_due_at__lte=soon)
+    )
 
 
 def request_types() -> QuerySet[RequestType]:
@@ -60,26 +83,9 @@ def _base(user: User) -> QuerySet[ServiceRequest]:
 def request_list(user: User, filters: RequestFilters | None = None) -> QuerySet[ServiceRequest]:
     filters = filters or RequestFilters()
     qs = _base(user)
-    now = timezone.now()
     queue = filters.queue
-    if queue == "mine":
-        qs = qs.filter(assignee=user, status__in=OPEN_STATUSES)
-    elif queue == "department":
-        qs = qs.filter(department_id=user.department_id, status__in=OPEN_STATUSES)
-    elif queue == "unassigned":
-        qs = qs.filter(assignee__isnull=True, status__in=OPEN_STATUSES)
-    elif queue == "support":
-        supported = SupportTask.objects.filter(
-            Q(department_id=user.department_id) | Q(owner=user),
-            state__in=(SupportTask.State.OPEN, SupportTask.State.IN_PROGRESS),
-        )
-        qs = qs.filter(pk__in=supported.values("request_id"))
-    elif queue == "breaching":
-        soon = now + BREACHING_WINDOW
-        qs = qs.filter(status__in=OPEN_STATUSES).filter(
-            Q(resolution_due_at__lte=soon)
-            | Q(first_response_at__isnull=True, response_due_at__lte=soon)
-        )
+    if queue in WORK_QUEUES:
+        qs = qs.filter(_queue_q(user, queue))
     if filters.open_only:
         qs = qs.filter(status__in=OPEN_STATUSES)
     if filters.status:
@@ -93,7 +99,7 @@ def request_list(user: User, filters: RequestFilters | None = None) -> QuerySet[
         pk = pk_of_number(text)
         match = Q(title__icontains=text) | Q(shop__name__icontains=text)
         qs = qs.filter(match | Q(pk=pk)) if pk else qs.filter(match)
-    if queue in ("breaching", "mine", "department", "unassigned", "support"):
+    if queue in WORK_QUEUES:
         return qs.annotate(next_due=_NEXT_DUE).order_by(
             F("next_due").asc(nulls_last=True), "created_at"
         )
@@ -157,16 +163,6 @@ def support_tasks(request: ServiceRequest) -> QuerySet[SupportTask]:
     return request.support_tasks.select_related("department", "owner")
 
 
-def support_queue(user: User) -> QuerySet[SupportTask]:
-    """Open support tasks for the user's department, or owned by them."""
-    policy.require(user, Perm.REQUEST_WORK)
-    qs = policy.visible(user, SupportTask.objects.select_related("request__shop", "department"))
-    return qs.filter(
-        Q(department_id=user.department_id) | Q(owner=user),
-        state__in=(SupportTask.State.OPEN, SupportTask.State.IN_PROGRESS),
-    ).order_by("due_at")
-
-
 @dataclass(frozen=True)
 class Clocks:
     response: clock.ClockState
@@ -201,4 +197,6 @@ def assignable_staff(user: User) -> QuerySet[User]:
 
 
 def queue_counts(user: User) -> dict[str, int]:
-    return {name: request_list(user, RequestFilters(queue=name)).count() for name in QUEUES[:5]}
+    """How many requests wait in each work queue, in one query."""
+    counts = {name: Count("pk", filter=_queue_q(user, name)) for name in WORK_QUEUES}
+    return _base(user).order_by().aggregate(**counts)

@@ -498,14 +498,14 @@ def _settle_clocks(request: ServiceRequest, now: datetime) -> None:
         stopped.append(Clock.RESOLUTION)
     for name in stopped:
         setattr(request, f"{name}_breached", True)
-        due = request.response_due_at if name == Clock.RESPONSE else resolution_due_of(request)
+        due = (
+            request.response_due_at
+            if name == Clock.RESPONSE
+            else request.resolution_due_at or clock.resolution_due(request)
+        )
         SlaBreach.objects.get_or_create(
             request=request, clock=name, defaults={"due_at": due, "recorded_at": now}
         )
-
-
-def resolution_due_of(request: ServiceRequest) -> datetime:
-    return request.resolution_due_at or clock.resolution_due(request)
 
 
 def _check_support_done(actor: User, request: ServiceRequest, override_reason: str) -> None:

@@ -454,3 +454,15 @@ def test_queues_put_the_clock_that_runs_out_first_on_top(shop_owner, account_man
     )
     mine = selectors.request_list(account_manager, selectors.RequestFilters(queue="mine"))
     assert [r.title for r in mine] == ["未答复", "已答复"]
+
+
+def test_tab_counts_match_the_queues_they_count(shop_owner, account_manager, dispatcher):
+    make_request(shop_owner)
+    make_request(shop_owner, request_type="delivery_late")  # nobody in logistics: unassigned
+    for user in (account_manager, dispatcher):
+        counts = selectors.queue_counts(user)
+        for name in selectors.WORK_QUEUES:
+            listed = selectors.request_list(user, selectors.RequestFilters(queue=name)).count()
+            assert counts[name] == listed, (user, name)
+    assert selectors.queue_counts(dispatcher)["unassigned"] == 1
+    assert selectors.queue_counts(account_manager)["mine"] == 1
