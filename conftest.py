@@ -13,6 +13,7 @@ def _sync_background_tasks(settings, tmp_path_factory):
     # Tests see the effect of background work before the request returns.
     settings.FLEXSERVE_INPROCESS_TASKS = "sync"
     settings.AXES_ENABLED = False
+    settings.QA_DENSE = "off"  # the lexical engine: built in milliseconds, same decisions code
     settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")  # uploads never land in var/
 
 
@@ -22,9 +23,11 @@ def _fresh_process_caches():
     from django.core.cache import cache
 
     from flexserve.api import api
+    from knowledge import index
     from servicedesk import catalogue, clock, routing
 
     forgets = [catalogue.clear, clock.forget_calendar, routing.forget_load, cache.clear]
+    forgets.append(index.forget)
     forgets += [throttle._local.clear for throttle in api.throttle]  # rate-limit counts
     for forget in forgets:
         forget()

@@ -12,6 +12,7 @@ urlpatterns = [
     path("shops/<int:shop_id>/status/", views.shop_status, name="shop_status"),
     path("orders/", include("commerce.urls_console")),
     path("requests/", include("servicedesk.urls_console")),
+    path("knowledge/", include("knowledge.urls_console")),
     path("segments/", views.segments, name="segments"),
     path("segments/preview/", views.segment_preview, name="segment_preview"),
     path("segments/apply/", views.segment_apply, name="segment_apply"),

@@ -9,4 +9,5 @@ urlpatterns = [
     path("", views.portal_home, name="home"),
     path("orders/", include("commerce.urls_portal")),
     path("requests/", include("servicedesk.urls_portal")),
+    path("ask/", include("knowledge.urls_portal")),
 ]

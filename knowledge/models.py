@@ -1,0 +1,235 @@
+"""The knowledge base (知识库) and the self-service conversations that read it.
+
+An ``Entry`` is one answer with its standard question and the other ways shops ask it; every save
+keeps an ``EntryVersion`` snapshot, so an answer can be traced and restored. Only published
+entries inside their validity dates are searched (``knowledge.index``).
+
+A ``Conversation`` is one shop's chat; every question asked is a ``Turn`` with what the engine
+decided, the answer shown and the shop's feedback. Turns that were handed over, only got
+suggestions or were marked not helpful are the curation queue of the knowledge managers.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from customers.models import Shop
+
+
+class Category(models.TextChoices):
+    ORDERING = "ordering", _("Ordering")
+    DELIVERY = "delivery", _("Delivery")
+    PAYMENT = "payment", _("Payment and deductions")
+    LICENCE = "licence", _("Licence")
+    DISPLAY = "display", _("Display and promotion")
+    PRODUCT = "product", _("Products")
+    COMPLAINT = "complaint", _("Complaints")
+    ACCOUNT_MANAGER = "account_manager", _("Account manager")
+    SYSTEM = "system", _("System use")
+    OTHER = "other", _("Other")
+
+
+class Entry(models.Model):
+    view_perm = "knowledge_view"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+        ARCHIVED = "archived", _("Archived")
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices)
+    question = models.CharField(_("standard question"), max_length=200)
+    # Other ways shops ask the same thing, one string each (相似问).
+    phrasings = models.JSONField(_("similar phrasings"), default=list, blank=True)
+    answer = models.TextField(_("answer"))
+    tags = models.JSONField(_("tags"), default=list, blank=True)
+    valid_from = models.DateField(_("valid from"), null=True, blank=True)
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PUBLISHED
+    )
+    version = models.PositiveIntegerField(_("version"), default=1)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
+
+    class Meta:
+        ordering = ["category", "code"]
+        verbose_name = _("knowledge entry")
+        verbose_name_plural = _("knowledge entries")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(valid_until__isnull=True)
+                | models.Q(valid_from__isnull=True)
+                | models.Q(valid_until__gte=models.F("valid_from")),
+                name="knowledge_entry_valid_dates_ordered",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} · {self.question}"
+
+    def is_live_on(self, day) -> bool:
+        """Published and inside its validity dates on ``day``."""
+        return (
+            self.status == self.Status.PUBLISHED
+            and (self.valid_from is None or self.valid_from <= day)
+            and (self.valid_until is None or day <= self.valid_until)
+        )
+
+
+# The fields a version snapshot keeps, and that import/export and the edit form write.
+VERSIONED_FIELDS = (
+    "category",
+    "question",
+    "phrasings",
+    "answer",
+    "tags",
+    "valid_from",
+    "valid_until",
+    "status",
+)
+
+
+class EntryVersion(models.Model):
+    view_perm = "knowledge_view"
+
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="versions")
+    version = models.PositiveIntegerField(_("version"))
+    # {field: value} of VERSIONED_FIELDS as saved (dates as ISO strings).
+    snapshot = models.JSONField(_("content"))
+    note = models.CharField(_("change note"), max_length=200, blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("changed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    changed_at = models.DateTimeField(_("changed at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["entry", "-version"]
+        verbose_name = _("knowledge entry version")
+        verbose_name_plural = _("knowledge entry versions")
+        constraints = [
+            models.UniqueConstraint(fields=["entry", "version"], name="knowledge_version_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entry_id} v{self.version}"
+
+
+class Conversation(models.Model):
+    scope_path = "shop"
+
+    shop = models.ForeignKey(
+        Shop, verbose_name=_("shop"), on_delete=models.CASCADE, related_name="conversations"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("asked by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    started_at = models.DateTimeField(_("started at"), db_index=True)
+    # Set once the shop asked for a person: the request carries the transcript.
+    handover_request = models.OneToOneField(
+        "servicedesk.ServiceRequest",
+        verbose_name=_("hand-over request"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="conversation",
+    )
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        verbose_name = _("conversation")
+        verbose_name_plural = _("conversations")
+
+    def __str__(self) -> str:
+        return f"{self.shop_id} · {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class Turn(models.Model):
+    """One question and what the shop got back."""
+
+    scope_path = "shop"
+
+    class Kind(models.TextChoices):
+        FAQ = "faq", _("Knowledge base")
+        LIVE = "live", _("Own records")
+
+    class Decision(models.TextChoices):
+        ANSWER = "answer", _("Answered")
+        SUGGEST = "suggest", _("Suggestions offered")
+        HANDOVER = "handover", _("Handed over")
+
+    class Feedback(models.TextChoices):
+        HELPFUL = "helpful", _("Helpful")
+        NOT_HELPFUL = "not_helpful", _("Not helpful")
+
+    class Curation(models.TextChoices):
+        NONE = "", _("Nothing to do")
+        OPEN = "open", _("To review")
+        ADDED = "added", _("Added to the knowledge base")
+        DISMISSED = "dismissed", _("Dismissed")
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="turns")
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")  # for scoping
+    asked_at = models.DateTimeField(_("asked at"), db_index=True)
+    question = models.CharField(_("question"), max_length=300)
+    kind = models.CharField(_("kind"), max_length=6, choices=Kind.choices, default=Kind.FAQ)
+    decision = models.CharField(_("decision"), max_length=10, choices=Decision.choices)
+    confidence = models.FloatField(_("confidence"), default=0.0)
+    entry = models.ForeignKey(
+        Entry,
+        verbose_name=_("entry answered"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="turns",
+    )
+    # The category of the entry answered or suggested first, kept if the entry goes.
+    category = models.CharField(_("category"), max_length=20, blank=True)
+    suggestions = models.JSONField(_("suggested entries"), default=list, blank=True)
+    intent = models.CharField(_("record asked about"), max_length=30, blank=True)
+    # What the shop read, as plain text: the transcript of a hand-over is made of these.
+    reply = models.TextField(_("reply"), blank=True)
+    # Links to the shop's own records a live answer points at: [{"label": …, "url": …}].
+    links = models.JSONField(_("links"), default=list, blank=True)
+    # The suggestion the shop then picked: the question is a new way to ask that entry.
+    picked_entry = models.ForeignKey(
+        Entry,
+        verbose_name=_("suggestion picked"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    engine_mode = models.CharField(_("engine mode"), max_length=20, blank=True)
+    feedback = models.CharField(_("feedback"), max_length=12, choices=Feedback.choices, blank=True)
+    feedback_at = models.DateTimeField(_("feedback at"), null=True, blank=True)
+    curation = models.CharField(
+        _("curation"), max_length=10, choices=Curation.choices, blank=True, db_index=True
+    )
+
+    class Meta:
+        ordering = ["asked_at", "id"]
+        verbose_name = _("question asked")
+        verbose_name_plural = _("questions asked")
+        indexes = [models.Index(fields=["curation", "-asked_at"])]
+
+    def __str__(self) -> str:
+        return self.question
