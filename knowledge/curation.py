@@ -311,9 +311,8 @@ _TURN_FIGURES = {
     "answered": Count("pk", filter=_ANSWERED),
     "live": Count("pk", filter=Q(kind=Turn.Kind.LIVE)),
     "suggested": Count("pk", filter=Q(decision=Turn.Decision.SUGGEST) & ~Q(kind=Turn.Kind.LIVE)),
-    "handover_turns": Count(
-        "pk", filter=Q(decision=Turn.Decision.HANDOVER) & ~Q(kind=Turn.Kind.LIVE)
-    ),
+    # Questions that ended with a person: no answer found, or the conversation was passed on.
+    "handover_turns": Count("pk", filter=_HANDED_OVER & ~Q(kind=Turn.Kind.LIVE)),
     "helpful": Count("pk", filter=Q(feedback=Turn.Feedback.HELPFUL)),
     "not_helpful": Count("pk", filter=Q(feedback=Turn.Feedback.NOT_HELPFUL)),
 }

@@ -36,6 +36,11 @@ def _day(value: date | datetime) -> str:
     return formats.date_format(value, "SHORT_DATE_FORMAT")
 
 
+def _then(text: str, sentence: str) -> str:
+    """Two sentences: Chinese ones follow each other without a space."""
+    return f"{text}{sentence}" if text.endswith(("。", "：", "）")) else f"{text} {sentence}"
+
+
 def _money(amount: Decimal | None) -> str:
     return f"¥{(amount or Decimal(0)):,.2f}"
 
@@ -81,16 +86,22 @@ def order_status(user: User, shop: Shop, period: Period | None) -> LiveAnswer:
         return LiveAnswer(
             _("No order of yours was found %(when)s.") % {"when": where}, [_orders_link()]
         )
-    text = _("Your order %(number)s of %(day)s: %(qty)s cartons, %(amount)s, %(status)s.") % {
+    delivery = getattr(order, "delivery", None)
+    facts = {
         "number": order.number,
         "day": _day(order.ordered_on),
         "qty": order.total_quantity,
         "amount": _money(order.total_amount),
         "status": order.get_status_display(),
     }
-    delivery = getattr(order, "delivery", None)
+    if delivery is not None and delivery.status == Delivery.Status.DELIVERED:
+        text = _("Your order %(number)s of %(day)s: %(qty)s cartons, %(amount)s.") % facts
+    else:
+        text = (
+            _("Your order %(number)s of %(day)s: %(qty)s cartons, %(amount)s, %(status)s.") % facts
+        )
     if delivery is not None:
-        text += " " + _delivery_sentence(delivery)
+        text = _then(text, _delivery_sentence(delivery))
     return LiveAnswer(text, [_order_link(order)])
 
 
@@ -106,7 +117,7 @@ def _delivery_sentence(delivery: Delivery) -> str:
         "status": delivery.get_status_display(),
     }
     if delivery.driver_name:
-        sentence += " " + _("Driver: %(name)s.") % {"name": delivery.driver_name}
+        sentence = _then(sentence, _("Driver: %(name)s.") % {"name": delivery.driver_name})
     return sentence
 
 
@@ -157,7 +168,7 @@ def delivery_next(user: User, shop: Shop, period: Period | None) -> LiveAnswer:
         "status": delivery.get_status_display(),
     }
     if delivery.driver_name:
-        text += " " + _("Driver: %(name)s.") % {"name": delivery.driver_name}
+        text = _then(text, _("Driver: %(name)s.") % {"name": delivery.driver_name})
     return LiveAnswer(text, [_order_link(delivery.order)])
 
 
@@ -174,7 +185,7 @@ def delivery_status(user: User, shop: Shop, period: Period | None) -> LiveAnswer
         delivery
     )
     if delivery.status == Delivery.Status.DELIVERED and delivery.driver_name:
-        text += " " + _("Driver: %(name)s.") % {"name": delivery.driver_name}
+        text = _then(text, _("Driver: %(name)s.") % {"name": delivery.driver_name})
     return LiveAnswer(text, [_order_link(delivery.order)])
 
 
@@ -214,12 +225,14 @@ def payment_status(user: User, shop: Shop, period: Period | None) -> LiveAnswer:
         "status": payment.get_status_display(),
     }
     if payment.paid_at:
-        text += " " + _("Paid at %(time)s.") % {"time": _day(payment.paid_at)}
+        text = _then(text, _("Paid at %(time)s.") % {"time": _day(payment.paid_at)})
     if payment.status == Payment.Status.FAILED:
         reason = payment.failure_reason or _("not given")
-        text += " " + _(
-            "Reason: %(reason)s. Top up the account; the deduction is retried automatically."
-        ) % {"reason": reason}
+        text = _then(
+            text,
+            _("Reason: %(reason)s. Top up the account; the deduction is retried automatically.")
+            % {"reason": reason},
+        )
     return LiveAnswer(text, [_order_link(payment.order)])
 
 
@@ -232,7 +245,7 @@ def account_manager(shop: Shop) -> LiveAnswer:
         )
     text = _("Your account manager is %(name)s.") % {"name": manager.full_name or manager.username}
     if manager.phone:
-        text += " " + _("Phone: %(phone)s.") % {"phone": manager.phone}
+        text = _then(text, _("Phone: %(phone)s.") % {"phone": manager.phone})
     return LiveAnswer(text, [])
 
 

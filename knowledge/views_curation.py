@@ -20,7 +20,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from flexserve import policy
@@ -330,8 +330,8 @@ def _date_input() -> forms.DateInput:
 
 
 class DeflectionFilterForm(forms.Form):
-    since = forms.DateField(label=gettext_lazy("From"), widget=_date_input())
-    until = forms.DateField(label=gettext_lazy("To"), widget=_date_input())
+    since = forms.DateField(label=pgettext_lazy("date range", "From"), widget=_date_input())
+    until = forms.DateField(label=pgettext_lazy("date range", "To"), widget=_date_input())
 
     @classmethod
     def for_request(cls, request: HttpRequest) -> "DeflectionFilterForm":

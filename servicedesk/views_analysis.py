@@ -15,7 +15,7 @@ from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET
 
 from customers import selectors as customer_selectors
@@ -42,8 +42,8 @@ def _date_input() -> forms.DateInput:
 
 
 class AnalysisFilterForm(forms.Form):
-    since = forms.DateField(label=gettext_lazy("From"), widget=_date_input())
-    until = forms.DateField(label=gettext_lazy("To"), widget=_date_input())
+    since = forms.DateField(label=pgettext_lazy("date range", "From"), widget=_date_input())
+    until = forms.DateField(label=pgettext_lazy("date range", "To"), widget=_date_input())
     type = forms.ChoiceField(label=gettext_lazy("Request type"), required=False)
     segment = forms.ChoiceField(label=gettext_lazy("Shop class"), required=False)
     district = forms.TypedChoiceField(

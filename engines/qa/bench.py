@@ -21,9 +21,12 @@ import os
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS"):
     os.environ[_var] = "1"
 
+import gc  # noqa: E402
 import json  # noqa: E402
+import re  # noqa: E402
 import time  # noqa: E402
 import unicodedata  # noqa: E402
+from collections.abc import Callable  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import bm25s  # noqa: E402
@@ -56,6 +59,11 @@ NOTES = {
     "qa_index_build_10k_s": "s to build the lcqmc index (10,786 phrasings), default mode",
     "qa_bq_faq_answered_share": "% of bq_faq dev queries answered outright (fixed threshold)",
     "qa_bq_faq_answered_accuracy": "% of those answers that are right (out-of-KB = wrong)",
+    "qa_bq_faq_handover_right_share": "% of answerable queries not answered outright (suggest or "
+    "handover) whose top-1 was right anyway",
+    "qa_own_handover_right_share": "the same on own held-out phrasings",
+    "qa_index_build_10k_peak_mb": "peak resident-set growth (VmHWM) building the lcqmc index",
+    "qa_lexical_index_build_10k_peak_mb": "the same, lexical only (dense='off')",
 }
 
 
@@ -113,8 +121,44 @@ def auroc(confidence: list[float], positive: list[bool]) -> float:
     return float((ranks[labels].sum() - pos * (pos + 1) / 2) / (pos * neg))
 
 
+def _status_kb(field: str) -> int | None:
+    """A ``/proc/self/status`` field in kB (Linux), or None."""
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError:
+        return None
+    found = re.search(rf"^{field}:\s+(\d+) kB", status, re.MULTILINE)
+    return int(found.group(1)) if found else None
+
+
+def peak_growth_mb(build: Callable[[], object]) -> tuple[object, float | None]:
+    """(build(), MB the resident set peaked above its size before the build, or None).
+
+    The kernel's peak (VmHWM) is reset to the current size first (``clear_refs`` 5, Linux ≥ 4.0),
+    so earlier work in the process does not hide the build's peak. It counts everything the build
+    touches (numpy, jieba, bm25s, embedding buffers), unlike tracemalloc, which sees Python
+    allocations only and would slow the build. Memory freed earlier and reused by the allocator
+    is not counted as growth, so this is a lower bound of what a fresh process needs on top of
+    the e5 model (loaded before).
+    """
+    gc.collect()
+    before = _status_kb("VmRSS")
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        before = None
+    result = build()
+    peak = _status_kb("VmHWM") if before is not None else None
+    return result, None if peak is None else max(0, peak - before) / 1024
+
+
 def evaluate(search, queries: list[dict]) -> dict[str, float]:
-    """search(query) -> (ranked ids, confidence, decision or None); latency over all queries."""
+    """search(query) -> (ranked ids, confidence, decision or None); latency over all queries.
+
+    Handed over = not answered outright (below the answer threshold: "suggest" or "handover"), so
+    a person acts; ``handover_right_share`` is the share of those among the answerable queries
+    whose top-1 was the gold anyway (NaN if none), i.e. work the threshold caused for nothing.
+    """
     top1 = reciprocal = answerable = 0
     confidences, positives, latencies, decisions = [], [], [], []
     for row in queries:
@@ -132,6 +176,11 @@ def evaluate(search, queries: list[dict]) -> dict[str, float]:
         positives.append(correct)
         decisions.append((decision, correct))
     answered = [correct for decision, correct in decisions if decision == "answer"]
+    handed_over = [
+        correct
+        for (decision, correct), row in zip(decisions, queries, strict=True)
+        if decision != "answer" and row["gold"] is not None
+    ]
     return {
         "top1": 100 * top1 / answerable,
         "mrr10": 100 * reciprocal / answerable,
@@ -140,6 +189,10 @@ def evaluate(search, queries: list[dict]) -> dict[str, float]:
         "p95_ms": float(np.percentile(latencies, 95)),
         "answered_share": 100 * len(answered) / len(queries),
         "answered_accuracy": 100 * sum(answered) / len(answered) if answered else float("nan"),
+        "handover_answerable": float(len(handed_over)),
+        "handover_right_share": (
+            100 * sum(handed_over) / len(handed_over) if handed_over else float("nan")
+        ),
     }
 
 
@@ -171,8 +224,9 @@ def run_set(
     results: dict = {}
     for key, dense in (("ours", "auto"), ("lexical", "off")):
         started = time.perf_counter()
-        engine = QAEngine(entries, dense=dense)
+        engine, peak_mb = peak_growth_mb(lambda dense=dense: QAEngine(entries, dense=dense))
         results[f"{key}_build_s"] = time.perf_counter() - started
+        results[f"{key}_build_peak_mb"] = peak_mb
         results[f"{key}_mode"] = engine.mode
         for warm in queries[:50]:
             engine.search(warm["query"])
@@ -180,6 +234,7 @@ def run_set(
         if engine.mode == "lexical" and key == "ours":  # nothing else to compare
             results["lexical"] = results["ours"]
             results["lexical_build_s"] = results["ours_build_s"]
+            results["lexical_build_peak_mb"] = results["ours_build_peak_mb"]
             break
     for warm in queries[:50]:
         anchor.search(warm["query"])
@@ -187,7 +242,11 @@ def run_set(
     rows = [("ours", results["ours_mode"]), ("lexical", "lexical"), ("anchor", "BM25 jieba")]
     for key, label in rows:
         m = results[key]
-        build = f"  built {results[key + '_build_s']:.1f} s" if key != "anchor" else ""
+        build = ""
+        if key != "anchor":
+            build = f"  built {results[key + '_build_s']:.1f} s"
+            if results[key + "_build_peak_mb"] is not None:
+                build += f", peak +{results[key + '_build_peak_mb']:.0f} MB"
         print(
             f"    {label:14} top-1 {m['top1']:.1f}  mrr@10 {m['mrr10']:.1f}"
             f"  auroc {m['auroc']:.3f}  p50 {m['p50_ms']:.2f} ms  p95 {m['p95_ms']:.2f} ms{build}"
@@ -195,10 +254,16 @@ def run_set(
         if key != "anchor":
             print(
                 f"    {'':14} answered {m['answered_share']:.1f}% at "
-                f"{m['answered_accuracy']:.1f}% accuracy"
+                f"{m['answered_accuracy']:.1f}% accuracy; of {m['handover_answerable']:.0f}"
+                f" answerable not answered, top-1 right for {m['handover_right_share']:.1f}%"
             )
     results["build_s"] = results["ours_build_s"]
     return results
+
+
+def _defined(metrics: dict[str, float | None]) -> dict[str, float]:
+    """Drop metrics that could not be measured here (None or NaN): the runner wants numbers."""
+    return {k: v for k, v in metrics.items() if v is not None and not np.isnan(v)}
 
 
 def run() -> dict[str, float]:
@@ -208,7 +273,7 @@ def run() -> dict[str, float]:
     bq_faq = run_set("bq_faq")
     lcqmc = run_set("lcqmc")
     ours, base = bq_faq["ours"], bq_faq["anchor"]
-    return {
+    metrics = {
         "qa_dense": float(bq_faq["ours_mode"] == "lexical+dense"),
         "qa_bq_faq_top1": ours["top1"],
         "qa_bq_faq_lexical_top1": bq_faq["lexical"]["top1"],
@@ -221,6 +286,7 @@ def run() -> dict[str, float]:
         "qa_bq_faq_bm25_auroc": base["auroc"],
         "qa_bq_faq_answered_share": ours["answered_share"],
         "qa_bq_faq_answered_accuracy": ours["answered_accuracy"],
+        "qa_bq_faq_handover_right_share": ours["handover_right_share"],
         "qa_bq_faq_lexical_answered_share": bq_faq["lexical"]["answered_share"],
         "qa_bq_faq_lexical_answered_accuracy": bq_faq["lexical"]["answered_accuracy"],
         "qa_lcqmc_top1": lcqmc["ours"]["top1"],
@@ -237,7 +303,10 @@ def run() -> dict[str, float]:
         "qa_lexical_p50_ms_10k": lcqmc["lexical"]["p50_ms"],
         "qa_lexical_p95_ms_10k": lcqmc["lexical"]["p95_ms"],
         "qa_lexical_index_build_10k_s": lcqmc["lexical_build_s"],
-    } | _own()
+        "qa_index_build_10k_peak_mb": lcqmc["ours_build_peak_mb"],
+        "qa_lexical_index_build_10k_peak_mb": lcqmc["lexical_build_peak_mb"],
+    }
+    return _defined(metrics | _own())
 
 
 def _own() -> dict[str, float]:
@@ -254,6 +323,7 @@ def _own() -> dict[str, float]:
         "qa_own_bm25_auroc": own["anchor"]["auroc"],
         "qa_own_answered_share": own["ours"]["answered_share"],
         "qa_own_answered_accuracy": own["ours"]["answered_accuracy"],
+        "qa_own_handover_right_share": own["ours"]["handover_right_share"],
     }
 
 
