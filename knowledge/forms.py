@@ -11,14 +11,16 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from knowledge.models import Category, Entry
+from knowledge.models import VERSIONED_FIELDS, Category, Entry
 from knowledge.services.entries import ANSWER_MAX, QUESTION_MAX, snapshot_of
 from servicedesk.forms_console import ConsoleForm
 
 TRY_MAX = 300
 
 
-class EntryForm(ConsoleForm):
+class EntryContentForm(ConsoleForm):
+    """What every entry form asks: the content shops read and the words they search with."""
+
     code = forms.SlugField(
         label=_("Code"),
         max_length=40,
@@ -45,6 +47,9 @@ class EntryForm(ConsoleForm):
         max_length=300,
         help_text=_("Separated by commas; whole terms the search keeps together."),
     )
+
+
+class EntryForm(EntryContentForm):
     valid_from = forms.DateField(
         label=_("Valid from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -97,20 +102,7 @@ class EntryForm(ConsoleForm):
 
     def entry_data(self) -> dict[str, Any]:
         """The versioned fields as the services take them."""
-        data = self.cleaned_data
-        return {
-            name: data[name]
-            for name in (
-                "category",
-                "question",
-                "phrasings",
-                "answer",
-                "tags",
-                "valid_from",
-                "valid_until",
-                "status",
-            )
-        }
+        return {name: self.cleaned_data[name] for name in VERSIONED_FIELDS}
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

@@ -28,10 +28,9 @@ from flexserve.errors import AppError, Forbidden, Invalid
 from flexserve.policy import Perm
 from knowledge import curation as selectors
 from knowledge.errors import NothingToCurate
+from knowledge.forms import EntryContentForm
 from knowledge.models import Category, Entry
 from knowledge.services import curation as services
-from knowledge.services.entries import ANSWER_MAX, QUESTION_MAX
-from servicedesk.forms_console import ConsoleForm
 from servicedesk.views_console.common import filter_query, is_htmx, scope_errors_pass
 
 CLUSTERS_PER_PAGE = 30
@@ -216,34 +215,9 @@ def curation_dismiss(request: HttpRequest) -> HttpResponse:
 # --- A new entry from a cluster -----------------------------------------------------------------
 
 
-class CurationEntryForm(ConsoleForm):
+class CurationEntryForm(EntryContentForm):
     """The new entry, prefilled from the cluster; ``clean_entry`` checks the content again."""
 
-    question = forms.CharField(label=gettext_lazy("Standard question"), max_length=QUESTION_MAX)
-    phrasings = forms.CharField(
-        label=gettext_lazy("Similar phrasings"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 6}),
-        help_text=gettext_lazy("One per line: other ways shops ask the same thing."),
-    )
-    answer = forms.CharField(
-        label=gettext_lazy("Answer"),
-        max_length=ANSWER_MAX,
-        widget=forms.Textarea(attrs={"rows": 7}),
-    )
-    category = forms.ChoiceField(label=gettext_lazy("Category"), choices=Category.choices)
-    tags = forms.CharField(
-        label=gettext_lazy("Tags"),
-        required=False,
-        max_length=300,
-        help_text=gettext_lazy("Separated by commas; whole terms the search keeps together."),
-    )
-    code = forms.CharField(
-        label=gettext_lazy("Code"),
-        max_length=40,
-        required=False,
-        help_text=gettext_lazy("Left blank, a code is made from the category (kb-ordering-012)."),
-    )
     turns = forms.CharField(widget=forms.HiddenInput)
     weeks = forms.IntegerField(widget=forms.HiddenInput, required=False)
     next = forms.CharField(widget=forms.HiddenInput, required=False)
