@@ -167,6 +167,11 @@ class QAEngine:
         self._dirty = True
         self._build()
 
+    @property
+    def embedder(self) -> Embedder | None:
+        """The e5 embedder (dense mode), with the phrasings' vectors cached; None if lexical."""
+        return self._embedder
+
     # --- Index ----------------------------------------------------------------------------------
 
     def __len__(self) -> int:

