@@ -50,7 +50,7 @@ e2e: setup  ## browser tests in Debian chromium
 	$(call run_pytest,-m e2e -q tests/e2e)
 
 bench: setup  ## benchmarks → docs/benchmarks.md and docs/benchmarks.json
-	$(PY) -m bench.run
+	$(PY) -m bench.run --timeout 3600  # the 56 Solomon instances take about 25 min with their anchors
 
 fmt: setup
 	$(BIN)/ruff check --fix .

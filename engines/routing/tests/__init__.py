@@ -1,0 +1,1 @@
+"""Tests of the routing engine on tiny named instances."""
