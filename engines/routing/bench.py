@@ -1,5 +1,8 @@
-"""VRPTW benchmark: our routing engine on Solomon (and Gehring–Homberger 200), VROOM and OR-Tools
-solving the same instances in the same run with the same time budget, one thread each.
+"""Routing benchmark: our engine, VROOM and OR-Tools on the same instances in the same run with
+the same time budget, one thread each. Two parts: Solomon VRPTW (and Gehring–Homberger 200), and
+a city day (``engines.routing.city``: 2,000 shop jobs, 40 staff, skills, lunch breaks, several
+windows, visit limits, optional visits) where the cheapest-insertion baseline
+(``engines.routing.greedy``) runs too.
 
     python -m bench.run --only routing
     FLEXSERVE_BENCH_SOLOMON_SET=quick python -m bench.run --only routing --no-write
@@ -24,6 +27,15 @@ Knobs (environment):
 - ``FLEXSERVE_BENCH_GH200=1``: also the 60 Gehring–Homberger 200-customer instances at 30 s per
   solver, ``gh200_*`` metrics. With both anchors that is over an hour (60 × 3 × 30 s): run it
   with ``python -m bench.run --only routing --timeout 7200``.
+- ``FLEXSERVE_BENCH_CITY=0`` skips the city day; ``FLEXSERVE_BENCH_CITY_SECONDS`` (default 45) is
+  every solver's budget there (``time_limit_s``; ours also spends time encoding before it).
+
+City day: every answer is rescheduled by our rules and judged by ``checker.check``; travel is
+the sum of the duration matrix over each route's legs (seconds of driving, not waiting, service
+or lunch). Travel ratios only mean something when the solvers serve comparable sets of jobs:
+read them with ``city_*_served`` and ``city_travel_per_job_vs_vroom``. Ours minimises route
+duration plus penalties; VROOM travel after the priority sum; OR-Tools travel plus penalties;
+greedy inserts where travel grows least.
 """
 
 import os
@@ -37,8 +49,11 @@ from collections.abc import Callable  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-from engines.routing import anchors, solomon  # noqa: E402
+from engines.routing import anchors, replan, solomon  # noqa: E402
 from engines.routing.checker import check  # noqa: E402
+from engines.routing.city import city_day  # noqa: E402
+from engines.routing.greedy import solve_greedy  # noqa: E402
+from engines.routing.model import Problem, Solution  # noqa: E402
 from engines.routing.solomon import Bks, Instance  # noqa: E402
 from engines.routing.solver import solve  # noqa: E402
 
@@ -53,9 +68,42 @@ QUICK = (
 )
 GH200_SECONDS = 30.0
 SEED = 1
+CITY_JOBS, CITY_STAFF, CITY_SEED = 2000, 40, 2026
+# With break intervals OR-Tools found no solution at all within 45 s on the 2,000-job day (first
+# solutions tried: parallel / local cheapest insertion, path cheapest arc, all unperformed), so
+# it runs without them: lunch is added by the rescheduling and the checker counts what breaks.
+# Without breaks the insertion and path first solutions take about the whole 45 s and sometimes
+# none is ready in time (nothing served at all); from "all unperformed" guided local search
+# always has a solution to improve.
+CITY_ORTOOLS = {"breaks": False, "first_solution": "ALL_UNPERFORMED"}
+# VROOM hits the 45 s timeout at any exploration level on the city day; at level 5 it then
+# left 87 of 171 required jobs out (priority 100), at level 1 two: level 1 serves VROOM's own
+# objective (priority sum first) far better within the budget.
+CITY_VROOM = {"exploration_level": 1}
 
-ANCHORS = {"solomon_gap_pct": "solomon_vroom_gap_pct"}
+TARGETS = {
+    "city_travel_vs_vroom": (1, "<"),
+    "city_travel_vs_greedy": (0.85, "<="),
+    "city_hard_violations": (0, "<="),
+    "city_runtime_s": (60, "<"),
+    "replan_p95_s": (2, "<"),
+    "solomon_gap_pct": (0.3, "<="),
+}
+ANCHORS = {"solomon_gap_pct": "solomon_vroom_gap_pct", "city_travel_s": "city_vroom_travel_s"}
 NOTES = {
+    "city_travel_s": "ours on the city day (2,000 jobs, 40 staff): driving seconds",
+    "city_travel_vs_vroom": "our travel ÷ VROOM's (compare with the served counts)",
+    "city_travel_vs_greedy": "our travel ÷ the cheapest-insertion baseline's",
+    "city_travel_per_job_vs_vroom": "our travel per served job ÷ VROOM's",
+    "city_hard_violations": "ours: checker violations (windows, shift, breaks, skills, ...)",
+    "city_unassigned": "ours: jobs left out (optional visits are expected to be)",
+    "city_unassigned_required": "ours: required (urgent) jobs left out",
+    "city_served": "ours: jobs served",
+    "city_runtime_s": "ours: wall time, encoding included (FLEXSERVE_BENCH_CITY_SECONDS)",
+    "city_vroom_travel_s": "anchor: VROOM level 1 (skills, breaks, windows, max_tasks, priorities)",
+    "city_ortools_travel_s": "anchor: OR-Tools (allowed vehicles, disjunctions; no breaks)",
+    "city_ortools_violations": "OR-Tools: checker violations once lunch is put in its routes",
+    "city_greedy_travel_s": "baseline: cheapest feasible insertion (engines.routing.greedy)",
     "solomon_gap_pct": "ours: mean % above the BKS (DIMACS distance), feasible runs only",
     "solomon_vroom_gap_pct": "anchor: VROOM (pyvroom, exploration 5, 1 thread), same budget",
     "solomon_ortools_gap_pct": "anchor: OR-Tools (parallel cheapest insertion + GLS, 1 thread)",
@@ -190,7 +238,146 @@ def _items(folder: str, bks_csv: str, names: tuple[str, ...] | None) -> list[tup
     return [(DATA / folder / f"{name}.txt", table[name]) for name in names or tuple(table)]
 
 
+# --- city day ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CityOutcome:
+    """One solver on the city day, judged by ``check``."""
+
+    travel_s: int  # driving seconds over every route's legs
+    served: int
+    unassigned: int
+    unassigned_required: int
+    violations: int
+    runtime_s: float
+    detail: str = ""  # the first violations, or why it failed
+
+
+CitySolver = Callable[[Problem, float], Solution]
+
+
+def travel_seconds(problem: Problem, solution: Solution) -> int:
+    """Driving time of ``solution``: the duration matrix summed over each route's legs."""
+    _, duration = problem.travel.matrices(problem.locations)
+    where = {job.id: job.location for job in problem.jobs}
+    staff_days = {sd.id: sd for sd in problem.staff_days}
+    total = 0
+    for route in solution.routes:
+        sd = staff_days[route.staff_day_id]
+        path = [sd.start, *(where[v.job_id] for v in route.visits), sd.end]
+        total += int(sum(duration[a, b] for a, b in zip(path, path[1:], strict=False)))
+    return total
+
+
+def judge_city(problem: Problem, solution: Solution, runtime_s: float) -> CityOutcome:
+    found = check(problem, solution)
+    required = {job.id for job in problem.jobs if job.required}
+    return CityOutcome(
+        travel_s=travel_seconds(problem, solution),
+        served=sum(len(route.visits) for route in solution.routes),
+        unassigned=len(solution.unassigned),
+        unassigned_required=sum(1 for u in solution.unassigned if u.job_id in required),
+        violations=len(found),
+        runtime_s=runtime_s,
+        detail="; ".join(f"{v.kind} {v.job_id or v.staff_day_id}: {v.detail}" for v in found[:3]),
+    )
+
+
+def _ours_city(problem: Problem, seconds: float) -> Solution:
+    return solve(problem, time_limit_s=seconds, seed=SEED, objective="duration")
+
+
+CITY_SOLVERS: dict[str, CitySolver] = {
+    "ours": _ours_city,
+    "vroom": lambda problem, seconds: anchors.solve_city_vroom(
+        problem, time_limit_s=seconds, **CITY_VROOM
+    ),
+    "ortools": lambda problem, seconds: anchors.solve_city_ortools(
+        problem, time_limit_s=seconds, **CITY_ORTOOLS
+    ),
+    "greedy": lambda problem, seconds: solve_greedy(problem, objective="duration"),
+}
+
+
+def run_city(
+    problem: Problem, seconds: float, solvers: dict[str, CitySolver] | None = None
+) -> dict[str, CityOutcome | None]:
+    """Each solver once on ``problem``; None for one that raised. One line per solver."""
+    outcomes: dict[str, CityOutcome | None] = {}
+    for name, solver in (solvers or CITY_SOLVERS).items():
+        started = time.perf_counter()
+        try:
+            solution = solver(problem, seconds)
+        except Exception as exc:  # noqa: BLE001 — a crash is a measured failure
+            print(f"  {name:8} FAILED: {type(exc).__name__}: {exc}", flush=True)
+            outcomes[name] = None
+            continue
+        outcome = judge_city(problem, solution, time.perf_counter() - started)
+        outcomes[name] = outcome
+        print(
+            f"  {name:8} travel {outcome.travel_s:>8} s  served {outcome.served:>5}  "
+            f"unassigned {outcome.unassigned:>5} (required {outcome.unassigned_required})  "
+            f"violations {outcome.violations:>4}  {outcome.runtime_s:6.1f} s",
+            flush=True,
+        )
+        if outcome.violations:
+            print(f"    {outcome.detail}", flush=True)
+    return outcomes
+
+
+def summarise_city(outcomes: dict[str, CityOutcome | None]) -> dict[str, float]:
+    """Ours in ``city_*``, the others in ``city_<solver>_*``; ratios when both ran."""
+    metrics: dict[str, float] = {}
+    for name, o in outcomes.items():
+        if o is None:
+            continue
+        prefix = "city" if name == "ours" else f"city_{name}"
+        metrics[f"{prefix}_travel_s"] = float(o.travel_s)
+        metrics[f"{prefix}_served"] = float(o.served)
+        metrics[f"{prefix}_unassigned"] = float(o.unassigned)
+        metrics[f"{prefix}_unassigned_required"] = float(o.unassigned_required)
+        metrics[f"{prefix}_runtime_s"] = o.runtime_s
+        metrics["city_hard_violations" if name == "ours" else f"{prefix}_violations"] = float(
+            o.violations
+        )
+    ours = outcomes.get("ours")
+    for name in ("vroom", "ortools", "greedy"):
+        other = outcomes.get(name)
+        if ours is None or other is None or not other.travel_s:
+            continue
+        metrics[f"city_travel_vs_{name}"] = ours.travel_s / other.travel_s
+        if ours.served and other.served:
+            per_job = (ours.travel_s / ours.served) / (other.travel_s / other.served)
+            metrics[f"city_travel_per_job_vs_{name}"] = per_job
+    return metrics
+
+
+def run_city_day() -> dict[str, float]:
+    seconds = float(os.environ.get("FLEXSERVE_BENCH_CITY_SECONDS", "45"))
+    problem = city_day(CITY_JOBS, CITY_STAFF, seed=CITY_SEED)
+    required = sum(1 for job in problem.jobs if job.required)
+    print(
+        f"  City day: {len(problem.jobs)} jobs ({required} required), "
+        f"{len(problem.staff_days)} staff, {seconds:g} s per solver",
+        flush=True,
+    )
+    return summarise_city(run_city(problem, seconds))
+
+
 def run() -> dict[str, float]:
+    metrics: dict[str, float] = {}
+    if os.environ.get("FLEXSERVE_BENCH_CITY", "1") != "0":
+        metrics |= run_city_day()
+    if os.environ.get("FLEXSERVE_BENCH_REPLAN", "1") != "0":
+        print("  Re-planning: 50 urgent jobs into a live 40-route day")
+        figures = replan.bench_replan()
+        print(f"    p50 {figures['replan_p50_s']:.2f} s  p95 {figures['replan_p95_s']:.2f} s")
+        metrics |= figures
+    return run_solomon() | metrics
+
+
+def run_solomon() -> dict[str, float]:
     if not (DATA / "solomon_bks.csv").exists():
         print(f"  skipped: {DATA} is missing")
         return {}

@@ -1,9 +1,24 @@
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from engines.routing import anchors, bench, solomon
+from engines.routing import (
+    Job,
+    MatrixTravel,
+    Problem,
+    Solution,
+    StaffDay,
+    TimeWindow,
+    Unassigned,
+    anchors,
+    bench,
+    check,
+    solomon,
+)
 from engines.routing.bench import InstanceRun, Outcome
+from engines.routing.city import city_day
+from engines.routing.greedy import schedule, solve_greedy
 from engines.routing.solomon import Bks
 
 DATA = Path(__file__).resolve().parents[3].parent / "shared" / "bench" / "vrptw"
@@ -103,3 +118,95 @@ def test_anchor_returns_feasible_routes_within_a_second(solve_anchor):
     assert sorted(c for route in result.routes for c in route) == list(range(1, 101))
     assert result.cost == solomon.cost(instance, result.routes) >= 16377  # R101 optimum
     assert result.runtime_s < 3
+
+
+# --- city day -------------------------------------------------------------------------------------
+
+
+def test_city_anchors_and_the_baseline_return_solutions_the_checker_accepts():
+    problem = city_day(30, 3, seed=5)
+    # urgent0001 must start by 09:45 but is 81 min from the nearest home (shifts start 08:30)
+    reachable = {job.id for job in problem.jobs if job.required} - {"urgent0001"}
+    solutions = {
+        "vroom": anchors.solve_city_vroom(problem, time_limit_s=2),
+        "ortools": anchors.solve_city_ortools(problem, time_limit_s=2),
+        "greedy": solve_greedy(problem),
+    }
+    for name, solution in solutions.items():
+        assert check(problem, solution) == [], name
+        served = {v.job_id for route in solution.routes for v in route.visits}
+        assert reachable <= served, name
+        assert served | {u.job_id for u in solution.unassigned} == {j.id for j in problem.jobs}
+
+
+def test_ortools_without_breaks_is_still_rescheduled_with_lunch_and_judged():
+    problem = city_day(30, 3, seed=5)
+    solution = anchors.solve_city_ortools(problem, time_limit_s=1, breaks=False)
+    assert solution.routes
+    assert all(len(route.breaks) == 1 for route in solution.routes)
+    assert {v.kind for v in check(problem, solution)} <= {"window", "break", "shift"}
+
+
+def _solved(routes, unassigned=()):
+    """A stub city solver answering fixed visiting orders, rescheduled by our rules."""
+
+    def solver(problem, seconds):
+        jobs = {job.id: job for job in problem.jobs}
+        staff = {sd.id: sd for sd in problem.staff_days}
+        distance, duration = problem.travel.matrices(problem.locations)
+        built = tuple(
+            schedule(staff[sd], [jobs[j] for j in seq], distance, duration, strict=False)
+            for sd, seq in routes.items()
+        )
+        return Solution(
+            built,
+            tuple(Unassigned(j, "not_worth") for j in unassigned),
+            sum(r.distance for r in built),
+            sum(r.duration for r in built),
+            0.0,
+            "stub",
+        )
+
+    return solver
+
+
+def _crashes_on_city(problem, seconds):
+    raise RuntimeError("solver crashed")
+
+
+def test_city_run_measures_travel_served_jobs_and_violations_per_solver(capsys):
+    # office 0; shops 1 and 2 at 1 km and 2 km east, one urgent (required), one routine
+    day = TimeWindow(0, 10_000)
+    jobs = (Job("urgent1", 1, 60, (day,)), Job("routine2", 2, 60, (day,), required=False))
+    staff = (StaffDay("li", "li", 0, day, 0, 0),)
+    metres = np.array([[0, 1000, 2000], [1000, 0, 1000], [2000, 1000, 0]])
+    problem = Problem(((0.0, 0.0),) * 3, jobs, staff, MatrixTravel(metres, metres // 10))
+    solvers = {
+        "ours": _solved({"li": ["urgent1", "routine2"]}),  # 100 + 100 + 200 s of driving
+        "vroom": _solved({"li": ["urgent1"]}, unassigned=["routine2"]),  # 200 s
+        "ortools": _crashes_on_city,
+        "greedy": _solved({"li": ["routine2", "urgent1"]}),  # 200 + 100 + 100 s
+    }
+    metrics = bench.summarise_city(bench.run_city(problem, 1.0, solvers))
+
+    assert metrics["city_travel_s"] == 400 and metrics["city_vroom_travel_s"] == 200
+    assert metrics["city_travel_vs_vroom"] == 2.0
+    assert metrics["city_travel_per_job_vs_vroom"] == 1.0  # 200 s per job each
+    assert metrics["city_travel_vs_greedy"] == 1.0
+    assert (metrics["city_served"], metrics["city_vroom_served"]) == (2, 1)
+    assert (metrics["city_unassigned"], metrics["city_vroom_unassigned"]) == (0, 1)
+    assert metrics["city_unassigned_required"] == 0
+    assert metrics["city_hard_violations"] == 0 and metrics["city_greedy_violations"] == 0
+    assert not any(metric.startswith("city_ortools") for metric in metrics)
+    assert "ortools  FAILED: RuntimeError: solver crashed" in capsys.readouterr().out
+
+
+def test_a_late_visit_counts_as_a_hard_violation():
+    day = TimeWindow(0, 10_000)
+    jobs = (Job("booked1", 1, 60, (TimeWindow(0, 50),)),)  # 100 s away: cannot start by 50
+    staff = (StaffDay("li", "li", 0, day, 0, 0),)
+    metres = np.array([[0, 1000], [1000, 0]])
+    problem = Problem(((0.0, 0.0),) * 2, jobs, staff, MatrixTravel(metres, metres // 10))
+    outcome = bench.judge_city(problem, _solved({"li": ["booked1"]})(problem, 1.0), 0.5)
+    assert (outcome.violations, outcome.served, outcome.travel_s) == (1, 1, 200)
+    assert outcome.detail.startswith("window booked1")
