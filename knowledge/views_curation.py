@@ -338,92 +338,55 @@ def _week_label(week: dict[str, Any]) -> str:
     return date_format(datetime.date.fromisoformat(week["start"]), "m-d")
 
 
+def _chart(rows: list[dict], labels: list[str], *series: tuple[str, Any, str]) -> dict[str, Any]:
+    """One chart: ``series`` are (name, the row's figure — a key or a function, colour key)."""
+
+    def figure(row: dict, pick: Any) -> Any:
+        return pick(row) if callable(pick) else row[pick]
+
+    return {
+        "labels": labels,
+        "series": [
+            {"name": name, "data": [figure(r, pick) for r in rows], "color": COLORS[colour]}
+            for name, pick, colour in series
+        ],
+    }
+
+
 def _charts(stats: dict[str, Any]) -> dict[str, Any]:
     """The charts as static/js/app.js draws them: labels and series."""
     weeks = stats["weeks"]
     labels = [_week_label(w) for w in weeks]
     categories = stats["categories"]
     return {
-        "rates": {
-            "labels": labels,
-            "series": [
-                {
-                    "name": _("Self-service %"),
-                    "data": [w["self_service_pct"] for w in weeks],
-                    "color": COLORS["self_service"],
-                },
-                {
-                    "name": _("Answered %"),
-                    "data": [w["answered_pct"] for w in weeks],
-                    "color": COLORS["answered"],
-                },
-                {
-                    "name": _("Helpful %"),
-                    "data": [w["helpful_pct"] for w in weeks],
-                    "color": COLORS["helpful"],
-                },
-            ],
-        },
-        "volume": {
-            "labels": labels,
-            "series": [
-                {
-                    "name": _("Knowledge base"),
-                    "data": [w["answered"] - w["live"] for w in weeks],
-                    "color": COLORS["answered"],
-                },
-                {
-                    "name": _("Own records"),
-                    "data": [w["live"] for w in weeks],
-                    "color": COLORS["live"],
-                },
-                {
-                    "name": _("Suggested"),
-                    "data": [w["suggested"] for w in weeks],
-                    "color": COLORS["suggested"],
-                },
-                {
-                    "name": _("Handed over"),
-                    "data": [w["handover_turns"] for w in weeks],
-                    "color": COLORS["handover"],
-                },
-            ],
-        },
-        "shares": {
-            "labels": labels,
-            "series": [
-                {
-                    "name": _("Handed over %"),
-                    "data": [w["handover_pct"] for w in weeks],
-                    "color": COLORS["handover"],
-                },
-                {
-                    "name": _("Own records %"),
-                    "data": [w["live_pct"] for w in weeks],
-                    "color": COLORS["live"],
-                },
-            ],
-        },
-        "categories": {
-            "labels": [c["label"] for c in categories],
-            "series": [
-                {
-                    "name": _("Answered"),
-                    "data": [c["answered"] for c in categories],
-                    "color": COLORS["answered"],
-                },
-                {
-                    "name": _("Suggested"),
-                    "data": [c["suggested"] for c in categories],
-                    "color": COLORS["suggested"],
-                },
-                {
-                    "name": _("Handed over"),
-                    "data": [c["handover_turns"] for c in categories],
-                    "color": COLORS["handover"],
-                },
-            ],
-        },
+        "rates": _chart(
+            weeks,
+            labels,
+            (_("Self-service %"), "self_service_pct", "self_service"),
+            (_("Answered %"), "answered_pct", "answered"),
+            (_("Helpful %"), "helpful_pct", "helpful"),
+        ),
+        "volume": _chart(
+            weeks,
+            labels,
+            (_("Knowledge base"), lambda w: w["answered"] - w["live"], "answered"),
+            (_("Own records"), "live", "live"),
+            (_("Suggested"), "suggested", "suggested"),
+            (_("Handed over"), "handover_turns", "handover"),
+        ),
+        "shares": _chart(
+            weeks,
+            labels,
+            (_("Handed over %"), "handover_pct", "handover"),
+            (_("Own records %"), "live_pct", "live"),
+        ),
+        "categories": _chart(
+            categories,
+            [c["label"] for c in categories],
+            (_("Answered"), "answered", "answered"),
+            (_("Suggested"), "suggested", "suggested"),
+            (_("Handed over"), "handover_turns", "handover"),
+        ),
     }
 
 
