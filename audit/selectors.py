@@ -37,6 +37,10 @@ ACTION_LABELS = {
     "support.start": _("Support task started"),
     "support.done": _("Support task done"),
     "support.cancel": _("Support task cancelled"),
+    "work_rules.updated": _("Work rules changed"),
+    "staff_profile.saved": _("Field staff profile changed"),
+    "availability.set": _("Working hours set"),
+    "availability.cleared": _("Back to the usual hours"),
 }
 
 

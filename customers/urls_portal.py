@@ -10,4 +10,5 @@ urlpatterns = [
     path("orders/", include("commerce.urls_portal")),
     path("requests/", include("servicedesk.urls_portal")),
     path("ask/", include("knowledge.urls_portal")),
+    path("bookings/", include("dispatch.urls_portal")),
 ]

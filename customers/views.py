@@ -33,6 +33,7 @@ from customers.models import (
     ServicePlan,
     Shop,
 )
+from dispatch import booking_selectors, field_selectors
 from flexserve import policy
 from flexserve.errors import Invalid
 from flexserve.policy import Perm
@@ -98,6 +99,8 @@ def portal_home(request: HttpRequest) -> HttpResponse:
         plan = selectors.service_plan_for_shop(user=request.user, shop=shop)
         context |= _plan_summary(plan)
         context["activity"] = commerce_selectors.recent_activity(user=request.user, shop_id=shop.pk)
+        upcoming = booking_selectors.booking_list(request.user, shop_id=shop.pk).upcoming
+        context["next_visits"] = upcoming[:3]
     return render(request, "customers/portal_home.html", context)
 
 
@@ -181,6 +184,7 @@ def shop_detail(request: HttpRequest, shop_id: int) -> HttpResponse:
     shop = selectors.shop_get(user=request.user, shop_id=shop_id)
     context = _shop_main_context(request, shop)
     context["activity"] = commerce_selectors.recent_activity(user=request.user, shop_id=shop.pk)
+    context["visits"] = field_selectors.shop_visits(request.user, shop.pk, limit=20)
     return render(request, "customers/shop_detail.html", context)
 
 
@@ -206,6 +210,7 @@ def shop_edit(request: HttpRequest, shop_id: int) -> HttpResponse:
     if _is_htmx(request):
         return render(request, "customers/_shop_main.html", context)
     context["activity"] = commerce_selectors.recent_activity(user=request.user, shop_id=shop.pk)
+    context["visits"] = field_selectors.shop_visits(request.user, shop.pk, limit=20)
     return render(request, "customers/shop_detail.html", context)
 
 

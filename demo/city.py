@@ -24,6 +24,7 @@ from customers import services
 from customers.models import District, Grid, SegmentChange, Shop
 from demo import data, draw, history, requests, sql, territory
 from demo.people import Namer
+from dispatch.models import Job, Plan
 from servicedesk.models import (
     Comment,
     EscalationFiring,
@@ -340,6 +341,9 @@ def reset() -> dict[str, int]:
         _ean13(f"{data.PRODUCT_CODE_PREFIX}{i:05d}") for i in range(1, len(data.PRODUCTS) + 1)
     ]
     steps = (
+        # Routes protect their staff and jobs their shops: the field work goes first.
+        ("plans", Plan.objects.all()),
+        ("jobs", Job.objects.all()),
         # A request protects its shop: requests and everything hanging on them go first.
         ("request events", RequestEvent.objects.all()),
         ("request comments", Comment.objects.all()),

@@ -26,6 +26,7 @@ from accounts.api import router as accounts_router
 from accounts.auth import BearerTokenAuth
 from commerce.api import router as commerce_router
 from customers.api import router as customers_router
+from dispatch.api import router as dispatch_router
 from flexserve.errors import (
     AppError,
     Forbidden,
@@ -182,3 +183,4 @@ api.add_router("/commerce", commerce_router, tags=["commerce"])
 api.add_router("/imports", imports_router, tags=["imports"])
 api.add_router("/service", servicedesk_router, tags=["service requests"])
 api.add_router("/knowledge", knowledge_router, tags=["self-service Q&A and knowledge base"])
+api.add_router("/dispatch", dispatch_router, tags=["appointments and dispatch"])

@@ -24,6 +24,12 @@ def navigation(request: HttpRequest) -> dict[str, object]:
             "ask": policy.has_perm(user, Perm.QA_ASK),
             "knowledge": policy.has_perm(user, Perm.KNOWLEDGE_VIEW),
             "curation": policy.has_perm(user, Perm.KNOWLEDGE_EDIT),
+            "bookings": policy.has_perm(user, Perm.PORTAL_USE)
+            and policy.has_perm(user, Perm.BOOKING_MAKE),
+            "dispatch": policy.has_perm(user, Perm.DISPATCH_VIEW),
+            "roster": policy.has_perm(user, Perm.DISPATCH_VIEW)
+            or policy.has_perm(user, Perm.VISIT_WORK),
+            "field": policy.has_perm(user, Perm.VISIT_WORK),
             # A callable: the template calls it only where the header is drawn (not in partials).
             "unread": partial(_unread, user),
         }

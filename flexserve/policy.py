@@ -55,6 +55,11 @@ class Perm(StrEnum):
     QA_ASK = "qa_ask"  # ask the self-service Q&A for the own shop
     KNOWLEDGE_VIEW = "knowledge_view"
     KNOWLEDGE_EDIT = "knowledge_edit"  # entries, import, curation of unanswered questions
+    BOOKING_MAKE = "booking_make"  # book, move, cancel a visit (a shop its own, staff for a shop)
+    VISIT_WORK = "visit_work"  # field staff: own hours, own route, check in and out, outcome
+    DISPATCH_VIEW = "dispatch_view"  # the board, every route and roster
+    DISPATCH_PLAN = "dispatch_plan"  # optimise, move by hand, insert urgent jobs, publish, rosters
+    WORK_RULES_EDIT = "work_rules_edit"  # the company's working-time and booking rules
 
 
 _STAFF_READ = {
@@ -70,8 +75,15 @@ _STAFF_READ = {
     Perm.REQUEST_VIEW,
     Perm.REQUEST_WORK,
     Perm.KNOWLEDGE_VIEW,
+    Perm.BOOKING_MAKE,
 }
-_DISPATCH = {Perm.REQUEST_ASSIGN, Perm.REQUEST_ANALYSIS}
+_FIELD = {Perm.VISIT_WORK}
+_DISPATCH = {
+    Perm.REQUEST_ASSIGN,
+    Perm.REQUEST_ANALYSIS,
+    Perm.DISPATCH_VIEW,
+    Perm.DISPATCH_PLAN,
+}
 _MANAGE = {
     Perm.SHOP_EDIT,
     Perm.SEGMENT_EDIT,
@@ -79,6 +91,7 @@ _MANAGE = {
     Perm.AUDIT_VIEW,
     Perm.REQUEST_OVERRIDE,
     Perm.KNOWLEDGE_EDIT,
+    Perm.WORK_RULES_EDIT,
 } | _DISPATCH
 _ADMINISTER = {
     Perm.SHOP_IMPORT,
@@ -97,10 +110,11 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
             Perm.REQUEST_CREATE,
             Perm.REQUEST_VIEW,
             Perm.QA_ASK,
+            Perm.BOOKING_MAKE,
         }
     ),
-    Role.ACCOUNT_MANAGER: frozenset(_STAFF_READ),
-    Role.SERVICE_STAFF: frozenset(_STAFF_READ),
+    Role.ACCOUNT_MANAGER: frozenset(_STAFF_READ | _FIELD),
+    Role.SERVICE_STAFF: frozenset(_STAFF_READ | _FIELD),
     Role.DISPATCHER: frozenset(_STAFF_READ | _DISPATCH),
     Role.SERVICE_MANAGER: frozenset(_STAFF_READ | _MANAGE),
     Role.ADMIN: frozenset(_STAFF_READ | _MANAGE | _ADMINISTER),

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "imports",
     "servicedesk",
     "knowledge",
+    "dispatch",
 ]
 
 MIDDLEWARE = [
@@ -166,6 +167,7 @@ CELERY_BEAT_SCHEDULE = {
     "requeue-waiting-imports": {"task": "imports.requeue_waiting_jobs", "schedule": 120.0},
     "run-escalations": {"task": "servicedesk.run_escalations", "schedule": 60.0},
     "sweep-outbox": {"task": "servicedesk.sweep_outbox", "schedule": 60.0},
+    "requeue-waiting-plans": {"task": "dispatch.requeue_waiting_plans", "schedule": 120.0},
 }
 # How the embedded mode runs long tasks: "thread" lets a page poll progress while an import
 # runs; "sync" runs them before the request returns (tests).

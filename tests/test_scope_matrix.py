@@ -29,6 +29,7 @@ from commerce.tests.factories import (
 )
 from customers.models import SegmentRuleSet, ServicePlan
 from customers.tests.factories import ShopFactory
+from dispatch.tests import factories as field
 from flexserve.api import api
 
 SKIPPED_PAGE_PREFIXES = ("admin/", "api/", "i18n/", "static/", "media/")
@@ -67,9 +68,32 @@ def world(shop_owner, shop, other_shop, other_shop_owner, account_manager):
         "version": lambda: 1,
         "entry_id": lambda: apps.get_model("knowledge", "Entry").objects.order_by("pk")[0].pk,
     }
+    # Field work of the other shop, served by a field staff member of its grid.
+    staff = field.field_staff(grids=[other_shop.grid], username="matrix-field").user
+    dispatch_ids: dict[str, Callable[[], object]] = {
+        "job_id": lambda: _booking(other_shop, staff).pk,
+        "plan_id": lambda: _ready_plan(other_shop, staff),
+        "user_id": lambda: staff.pk,
+        "day": lambda: _next_working_day().isoformat(),
+        "photo_id": lambda: _visit_photo(other_shop, staff),
+    }
+    visit_ids = dispatch_ids | {"job_id": lambda: _visit_today(other_shop, staff).pk}
+    # A parameter name means different records under different paths (longest prefix wins).
+    path_ids = {
+        "/api/dispatch/": dispatch_ids,
+        "/api/dispatch/jobs/": visit_ids,
+        "/api/dispatch/jobs/{job_id}/check-out": visit_ids
+        | {"job_id": lambda: _visit_today(other_shop, staff, checked_in=True).pk},
+        "/console/dispatch/": dispatch_ids,
+        "/console/roster/": dispatch_ids,
+        "/console/field/": visit_ids,
+        "/portal/bookings/": dispatch_ids,
+    }
     return {
         "markers": markers,
         "ids": ids,
+        "path_ids": path_ids,
+        "field_staff": staff,
         "own_order": own_order,
         "other_shop": other_shop,
         "order": order,
@@ -137,6 +161,90 @@ def _photo(admin, shop) -> int:
     return RequestAttachment.objects.create(
         request=request, file=photo, content_type="image/png", size=16, uploaded_by=admin
     ).pk
+
+
+def _next_working_day():
+    import datetime
+
+    from django.utils import timezone
+
+    day = timezone.localdate() + datetime.timedelta(days=1)
+    while day.weekday() >= 5:
+        day += datetime.timedelta(days=1)
+    return day
+
+
+def _booking(shop, staff):
+    """A booking of ``shop`` on the next working day, 08:30–10:30, reserved on ``staff``."""
+    start = field.at(_next_working_day(), 8, 30)
+    return field.BookingFactory(
+        shop=shop,
+        window_start=start,
+        assignee=staff,
+        planned_day=start.date(),
+        note=SECRET,
+    )
+
+
+def _visit_today(shop, staff, *, checked_in: bool = False):
+    """A routine visit of ``shop`` planned for ``staff`` today (checked in when asked)."""
+    from django.utils import timezone
+
+    from dispatch.models import JobState, VisitReport
+
+    today = timezone.localdate()
+    job = field.RoutineJobFactory(
+        shop=shop,
+        due_on=today,
+        earliest_on=today,
+        latest_on=today,
+        state=JobState.IN_PROGRESS if checked_in else JobState.PLANNED,
+        assignee=staff,
+        planned_day=today,
+        planned_start=timezone.now(),
+        note=SECRET,
+    )
+    if checked_in:
+        VisitReport.objects.create(job=job, staff=staff, checked_in_at=timezone.now())
+    return job
+
+
+def _ready_plan(shop, staff) -> int:
+    """A plan ready to publish with one route: a routine visit of ``shop``."""
+    import datetime
+
+    from dispatch.models import Plan
+
+    day = _next_working_day()
+    job = field.RoutineJobFactory(shop=shop, due_on=day, earliest_on=day, latest_on=day)
+    plan = Plan.objects.create(state=Plan.State.READY, first_day=day, last_day=day)
+    route = plan.routes.create(
+        staff=staff, day=day, shift_start=field.at(day, 8, 30), shift_end=field.at(day, 17, 30)
+    )
+    start = field.at(day, 9)
+    route.stops.create(
+        job=job, seq=0, arrival=start, start=start, end=start + datetime.timedelta(minutes=20)
+    )
+    return plan.pk
+
+
+def _visit_photo(shop, staff) -> int:
+    from django.utils import timezone
+
+    from dispatch.models import VisitPhoto, VisitReport
+
+    job = _visit_today(shop, staff)
+    report = VisitReport.objects.create(job=job, staff=staff, checked_in_at=timezone.now())
+    upload = SimpleUploadedFile("matrix.png", b"not decoded here", content_type="image/png")
+    return VisitPhoto.objects.create(
+        report=report, file=upload, content_type="image/png", size=16
+    ).pk
+
+
+def _ready_plan_stop_job() -> int:
+    from dispatch.models import Stop
+
+    return Stop.objects.filter(route__plan__state="ready").latest("pk").job_id
 
 
 def _support_task(admin, shop) -> int:
@@ -243,6 +351,46 @@ WRITE_BODIES: dict[tuple[str, str], Callable[[dict], dict[str, Any] | None]] = {
     ("POST", "/api/service/requests/{request_id}/photos"): lambda w: {
         "multipart": {"photos": [_png()]}
     },
+    ("POST", "/api/dispatch/bookings"): lambda w: {
+        "shop_id": w["other_shop"].pk,
+        "service_item_id": field.item("policy_briefing").pk,
+        "window_start": field.at(_next_working_day(), 12, 30).isoformat(),
+        "note": "矩阵",
+    },
+    ("POST", "/api/dispatch/bookings/{job_id}/reschedule"): lambda w: {
+        "window_start": field.at(_next_working_day(), 10, 30).isoformat()
+    },
+    ("POST", "/api/dispatch/bookings/{job_id}/cancel"): lambda w: {"reason": "矩阵"},
+    ("POST", "/api/dispatch/jobs/{job_id}/check-in"): lambda w: {
+        "latitude": 31.82,
+        "longitude": 117.23,
+    },
+    ("POST", "/api/dispatch/jobs/{job_id}/check-out"): lambda w: {
+        "outcome": "done",
+        "work_done": "矩阵",
+    },
+    ("PUT", "/api/dispatch/availability/{user_id}/{day}"): lambda w: {
+        "kind": "work",
+        "start": "08:00:00",
+        "end": "17:00:00",
+    },
+    ("POST", "/api/dispatch/plans"): lambda w: {
+        "first_day": _next_working_day().isoformat(),
+        "last_day": _next_working_day().isoformat(),
+        "seconds": 1,
+    },
+    ("POST", "/api/dispatch/plans/{plan_id}/publish"): lambda w: None,
+    ("POST", "/api/dispatch/plans/{plan_id}/move"): lambda w: {
+        "job_id": _ready_plan_stop_job(),
+        "staff_id": None,
+    },
+    ("POST", "/api/dispatch/routine"): lambda w: {
+        "first_day": _next_working_day().isoformat(),
+        "weeks": 1,
+    },
+    ("POST", "/api/dispatch/urgent"): lambda w: {
+        "request_id": _service_request(w["admin"], w["other_shop"]).pk
+    },
     ("POST", "/api/imports/jobs"): lambda w: {
         "multipart": {
             "kind": "shops",
@@ -272,9 +420,21 @@ SHOP_WRITES = {
     ("POST", "/api/knowledge/turns/{turn_id}/rate"),
     ("POST", "/api/knowledge/conversations/{conversation_id}/handover"),
 }
+# Writes only the field staff member a visit is planned for makes: their positive control.
+FIELD_WRITES = {
+    ("POST", "/api/dispatch/jobs/{job_id}/check-in"),
+    ("POST", "/api/dispatch/jobs/{job_id}/check-out"),
+}
 
 
-def _fill(path: str, ids: dict[str, Callable[[], int]]) -> str:
+def _fill(path: str, ids: dict[str, Callable[[], int]], path_ids=None) -> str:
+    """``path`` with every parameter filled by an out-of-scope record (``path_ids``: overrides
+    for the paths under a prefix, the longest matching prefix first)."""
+    for prefix in sorted(path_ids or {}, key=len, reverse=True):
+        if path.startswith(prefix):
+            ids = ids | path_ids[prefix]
+            break
+
     def value(match: re.Match) -> str:
         name = match.group(1).split(":")[-1]
         if name not in ids:
@@ -364,7 +524,7 @@ def test_no_api_operation_reaches_another_shops_data(client_for, world, role):
     assert len(operations) >= 25  # the schema really was read
     read_statuses = []
     for method, path in operations:
-        url = _fill(path, world["ids"])
+        url = _fill(path, world["ids"], world["path_ids"])
         if method == "GET":
             read_statuses.append(_check_read(client, url, world["markers"], role))
             continue
@@ -382,11 +542,12 @@ def test_every_write_body_is_valid_for_an_administrator(client_for, world):
     admin, owner = client_for(world["admin"]), client_for(world["other_shop_owner"])
     writes = [(m, p) for m, p in _api_operations() if m != "GET"]
     assert writes
+    field_staff = client_for(world["field_staff"])
     for method, path in writes:
         client = owner if (method, path) in SHOP_WRITES else admin
-        response = _send(
-            client, method, _fill(path, world["ids"]), WRITE_BODIES[(method, path)](world)
-        )
+        client = field_staff if (method, path) in FIELD_WRITES else client
+        url = _fill(path, world["ids"], world["path_ids"])
+        response = _send(client, method, url, WRITE_BODIES[(method, path)](world))
         assert response.status_code < 300, f"admin {method} {path}: {response.content[:300]!r}"
 
 
@@ -398,7 +559,7 @@ def test_no_page_reaches_another_shops_data(client_for, world, role):
     assert len(routes) >= 8
     statuses = []
     for route in routes:
-        url = _fill(route, world["ids"])
+        url = _fill(route, world["ids"], world["path_ids"])
         client.force_login(user)  # a POST to the log-out page must not blind the later calls
         statuses.append(_check_read(client, url, world["markers"], role))
         # Page forms post form data; whatever the form, nothing of the other shop may change.

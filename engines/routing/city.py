@@ -1,6 +1,7 @@
 """A synthetic but realistic field-staff day around Hefei, for the routing benchmark (issue 6).
 
     problem = city_day(n_jobs=2000, n_staff=40, seed=7)   # pure: same arguments, same Problem
+    week = city_week(n_routine=1200, n_booked=100, n_staff=20, n_days=5, seed=7)
 
 Locations are (lat, lon): index 0 is the office in the centre, then the homes of staff who start
 from home, then one location per job. Most shops sit in the urban core (around five district
@@ -150,6 +151,118 @@ def city_day(
     )
 
 
+DAY = 24 * HOUR
+
+
+def city_week(
+    n_routine: int = 1200,
+    n_booked: int = 100,
+    n_staff: int = 20,
+    n_days: int = 5,
+    seed: int = 0,
+    *,
+    max_jobs: int = 14,
+    rural_share: float = 0.2,
+    routine_days: tuple[int, int] = (2, 3),
+) -> Problem:
+    """A working week of ``n_staff`` staff on ``n_days`` days (staff-day ids ``staffNN-dD``),
+    seeded and pure like ``city_day``.
+
+    Times are seconds from 00:00 of day 0 (day d's shift is ``d * DAY`` later). Each routine job
+    (``routineNNNN``, optional, penalty 1–2 h) may be done on 2–3 of the days: one whole-shift
+    window on each, and ``days`` says which. Each booked job (``bookedNNNN``, required) has a
+    1–2 h window on one day. Staff keep their skills, home and shift all week.
+    """
+    if n_routine < 0 or n_booked < 0 or n_staff < 1 or n_days < 1:
+        raise ValueError("job counts must be >= 0, n_staff and n_days >= 1")
+    rng = random.Random(seed)
+    locations: list[tuple[float, float]] = [CENTRE]
+    rural: set[int] = set()
+
+    staff_days = []
+    for k in range(n_staff):
+        extra = rng.choices((0, 1, 2), weights=(50, 35, 15))[0]
+        skills = frozenset({SKILLS[k % len(SKILLS)], *rng.sample(SKILLS, extra)})
+        if rng.random() < 0.4:
+            home = 0
+        else:
+            locations.append(_urban_point(rng, spread_km=6.0))
+            home = len(locations) - 1
+        shift = LATE_SHIFT if rng.random() < 0.25 else EARLY_SHIFT
+        for d in range(n_days):
+            lunch = Break(
+                TimeWindow(LUNCH.window.start + d * DAY, LUNCH.window.end + d * DAY),
+                LUNCH.duration,
+            )
+            staff_days.append(
+                StaffDay(
+                    id=f"staff{k:02d}-d{d}",
+                    staff_id=f"staff{k:02d}",
+                    day=d,
+                    shift=TimeWindow(shift.start + d * DAY, shift.end + d * DAY),
+                    start=home,
+                    end=home,
+                    skills=skills,
+                    breaks=(lunch,),
+                    max_jobs=max_jobs,
+                )
+            )
+
+    def shop() -> int:
+        if rng.random() < rural_share:
+            locations.append(_rural_point(rng))
+            rural.add(len(locations) - 1)
+        else:
+            locations.append(_district_point(rng))
+        return len(locations) - 1
+
+    jobs = []
+    day_start, day_end = EARLY_SHIFT.start, LATE_SHIFT.end
+    for i in range(n_routine):
+        location = shop()
+        service = rng.choice(range(10, 41, 5)) * MINUTE
+        allowed = sorted(rng.sample(range(n_days), min(n_days, rng.randint(*routine_days))))
+        jobs.append(
+            Job(
+                id=f"routine{i:04d}",
+                location=location,
+                duration=service,
+                windows=tuple(
+                    TimeWindow(d * DAY + day_start, d * DAY + day_end - service) for d in allowed
+                ),
+                skills=_job_skills(rng, {"licence": 0.1, "display": 0.1, "brand": 0.1}),
+                required=False,
+                penalty=HOUR + rng.randrange(0, HOUR + 1, 5 * MINUTE),
+                days=frozenset(allowed),
+            )
+        )
+    for i in range(n_booked):
+        location = shop()
+        service = rng.choice(range(10, 41, 5)) * MINUTE
+        d = rng.randrange(n_days)
+        opens = d * DAY + _clock(rng, 9 * HOUR, 16 * HOUR)
+        jobs.append(
+            Job(
+                id=f"booked{i:04d}",
+                location=location,
+                duration=service,
+                windows=(TimeWindow(opens, opens + rng.choice((60, 90, 120)) * MINUTE),),
+                skills=_job_skills(rng, {"licence": 0.15, "display": 0.15, "brand": 0.1}),
+                required=True,
+                priority=1,
+                days=frozenset({d}),
+            )
+        )
+
+    rural_locations = frozenset(rural)
+    return Problem(
+        locations=tuple(locations),
+        jobs=tuple(jobs),
+        staff_days=tuple(staff_days),
+        travel=HaversineTravel(rural=rural_locations.__contains__),
+    )
+
+
 def _clock(rng: random.Random, earliest: int, latest: int) -> int:
     """A time between ``earliest`` and ``latest`` on a 5 min grid, as bookings are made."""
     return rng.randrange(earliest, latest + 1, 5 * MINUTE)
@@ -186,4 +299,4 @@ def _rural_point(rng: random.Random) -> tuple[float, float]:
     return _offset(radius * math.cos(angle), radius * math.sin(angle))
 
 
-__all__ = ["BOOKED_PENALTY_S", "SKILLS", "city_day"]
+__all__ = ["BOOKED_PENALTY_S", "DAY", "SKILLS", "city_day", "city_week"]

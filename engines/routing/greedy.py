@@ -19,34 +19,40 @@ a route, starting late or returning late where it must, for ``check`` to count t
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import combinations_with_replacement
 
 import numpy as np
 
-from engines.routing.model import (
-    BreakVisit,
-    Job,
-    Problem,
-    Route,
-    Solution,
-    StaffDay,
-    Unassigned,
-    Visit,
+from engines.routing.model import Job, Problem, Route, Solution, StaffDay, Unassigned
+from engines.routing.schedule import (
+    Timed,
+    best_schedule,
+    earliest_start,
+    near_placements,
+    walk,
 )
 
 SOLVER_NAME = "greedy-insertion"
 OBJECTIVES = ("duration", "distance")
 
 
-def solve_greedy(problem: Problem, *, objective: str = "duration") -> Solution:
-    """Routes built by cheapest feasible insertion; every route passes ``check``."""
+def solve_greedy(
+    problem: Problem,
+    *,
+    objective: str = "duration",
+    matrices: tuple[list[list[int]], list[list[int]]] | None = None,
+) -> Solution:
+    """Routes built by cheapest feasible insertion; every route passes ``check``.
+
+    ``matrices``: the problem's (distance, duration) as nested lists, when the caller has them."""
     if objective not in OBJECTIVES:
         raise ValueError(f"objective must be one of {OBJECTIVES}")
     began = time.perf_counter()
-    distance, duration = problem.travel.matrices(problem.locations)
-    travel = _Lists(np.asarray(distance).tolist(), np.asarray(duration).tolist())
+    if matrices is None:
+        distance, duration = problem.travel.matrices(problem.locations)
+        matrices = (np.asarray(distance).tolist(), np.asarray(duration).tolist())
+    travel = _Lists(*matrices)
     cost_rows = travel.distance if objective == "distance" else travel.duration
     routes = [_Building(sd) for sd in problem.staff_days]
 
@@ -132,7 +138,7 @@ class _Building:
         self.earliest_end = []
         here, free_at = sd.start, sd.shift.start
         for job in jobs:
-            start = _earliest_start(job, free_at + duration[here][job.location])
+            start = earliest_start(job, free_at + duration[here][job.location])
             free_at = (start if start is not None else free_at) + job.duration
             self.earliest_end.append(free_at)
             here = job.location
@@ -144,15 +150,6 @@ class _Building:
             latest = max((min(w.end, bound) for w in job.windows if w.start <= bound), default=-1)
             self.latest_start[k] = latest
             there, must_leave_by = job.location, latest
-
-
-def _earliest_start(job: Job, ready: int) -> int | None:
-    if len(job.windows) == 1:  # the common case, kept cheap
-        (window,) = job.windows
-        start = ready if ready > window.start else window.start
-        return start if start <= window.end else None
-    starts = (max(ready, w.start) for w in job.windows)
-    return min((s for s, w in zip(starts, job.windows, strict=True) if s <= w.end), default=None)
 
 
 def _insert(job: Job, routes: list[_Building], travel: _Lists, cost_rows, price_floor: int) -> bool:
@@ -173,7 +170,7 @@ def _insert(job: Job, routes: list[_Building], travel: _Lists, cost_rows, price_
         for p in range(len(stops) - 1):
             a, b = stops[p], stops[p + 1]
             ready = (r.earliest_end[p - 1] if p else sd.shift.start) + duration[a][here]
-            start = _earliest_start(job, ready)
+            start = earliest_start(job, ready)
             if start is None:
                 continue
             next_ready = start + job.duration + duration[here][b]
@@ -200,59 +197,15 @@ def _insert(job: Job, routes: list[_Building], travel: _Lists, cost_rows, price_
 
 def _feasible_gaps(sd, seq, hint, travel: _Lists) -> tuple[int, ...] | None:
     """A break placement under which ``seq`` is feasible, or None."""
-    duration = travel.duration
-    if _first_failure(sd, seq, (), duration, breaks=False) >= 0:
+    distance, duration = travel.distance, travel.duration
+    start = sd.shift.start
+    # gaps=(): the breaks are left out
+    if walk(sd, seq, (), start, distance, duration, build=False) is not None:
         return None  # breaks only delay: infeasible without them, infeasible with them
-    for gaps in _placements(len(sd.breaks), len(seq), hint):
-        failure = _first_failure(sd, seq, gaps, duration)
-        if failure < 0:
+    for gaps in near_placements(len(sd.breaks), len(seq), hint):
+        if walk(sd, seq, gaps, start, distance, duration, build=False) is None:
             return gaps
     return None
-
-
-def _first_failure(sd, seq, gaps, duration, *, breaks: bool = True) -> int:
-    """Like ``_timeline`` from the shift start, strict, building nothing: the gap or visit
-    index where the schedule first fails (len(seq) for the return), or -1 when it holds."""
-    in_gap: dict[int, list] = {}
-    if breaks:
-        for k in sorted(range(len(gaps)), key=lambda k: sd.breaks[k].window.start):
-            in_gap.setdefault(gaps[k], []).append(sd.breaks[k])
-    here, free_at = sd.start, sd.shift.start
-    last = len(seq)
-    for g in range(last + 1):
-        target = seq[g].location if g < last else sd.end
-        cursor, paused = free_at, 0
-        for spec in in_gap.get(g, ()):
-            begin = max(cursor, spec.window.start)
-            if begin > spec.window.end:
-                return g
-            cursor, paused = begin + spec.duration, paused + spec.duration
-        arrival = max(free_at + duration[here][target] + paused, cursor)
-        if g == last:
-            return g if arrival > sd.shift.end else -1
-        job = seq[g]
-        start = _earliest_start(job, arrival)
-        if start is None:
-            return g
-        here, free_at = target, start + job.duration
-    return -1
-
-
-def _placements(n_breaks: int, n_visits: int, hint: tuple[int, ...]) -> Iterator[tuple[int, ...]]:
-    """``hint`` first, then every placement (breaks in window order), nearest to the hint first."""
-    usable = len(hint) == n_breaks and all(0 <= g <= n_visits for g in hint)
-    if usable:
-        yield hint
-    if n_breaks == 0:
-        if not usable:
-            yield ()
-        return
-    every = combinations_with_replacement(range(n_visits + 1), n_breaks)
-    centre = hint if usable else (0,) * n_breaks
-    near = sorted(every, key=lambda g: (sum(abs(x - c) for x, c in zip(g, centre, strict=True)), g))
-    for gaps in near:
-        if gaps != hint:
-            yield gaps
 
 
 def schedule(
@@ -272,29 +225,21 @@ def schedule(
     rules (then returning earliest) scheduled anyway, late starts and returns included, for
     ``check`` to judge.
     """
-    best: Route | None = None
-    best_gaps: tuple[int, ...] = ()
-    for gaps in _placements(len(sd.breaks), len(seq), hint):
-        route = _timeline(sd, seq, gaps, sd.shift.start, distance, duration, True)
-        if route is not None and (best is None or route.arrival < best.arrival):
-            best, best_gaps = route, gaps
-    if best is None:
-        if strict:
-            return None
-        forced = (
-            _timeline(sd, seq, gaps, sd.shift.start, distance, duration, False)
-            for gaps in _placements(len(sd.breaks), len(seq), hint)
-        )
-        return min(forced, key=lambda route: (_broken_rules(sd, seq, route), route.arrival))
-    low, high = sd.shift.start, best.arrival
-    while low < high:
-        middle = (low + high + 1) // 2
-        trial = _timeline(sd, seq, best_gaps, middle, distance, duration, True)
-        if trial is not None and trial.arrival == best.arrival:
-            low = middle
-        else:
-            high = middle - 1
-    return _timeline(sd, seq, best_gaps, low, distance, duration, True)
+    best = best_schedule(
+        sd, seq, near_placements(len(sd.breaks), len(seq), hint), distance, duration
+    )
+    if isinstance(best, Timed):
+        return best.route(sd.id)
+    if strict:
+        return None
+    forced = (
+        walk(sd, seq, gaps, sd.shift.start, distance, duration, strict=False)
+        for gaps in near_placements(len(sd.breaks), len(seq), hint)
+    )
+    return min(
+        (timed.route(sd.id) for timed in forced),
+        key=lambda route: (_broken_rules(sd, seq, route), route.arrival),
+    )
 
 
 def _broken_rules(sd: StaffDay, seq: Sequence[Job], route: Route) -> int:
@@ -305,50 +250,6 @@ def _broken_rules(sd: StaffDay, seq: Sequence[Job], route: Route) -> int:
     )
     late_breaks = sum(b.start > sd.breaks[b.break_index].window.end for b in route.breaks)
     return late_visits + late_breaks + (route.arrival > sd.shift.end)
-
-
-def _timeline(sd, seq, gaps, departure, distance, duration, strict) -> Route | None:
-    """Earliest schedule leaving at ``departure`` with break k in gap ``gaps[k]`` (gap g lies
-    before visit g, gap len(seq) before the return). Not strict: never fails, times run late."""
-    in_gap: dict[int, list[int]] = {}
-    for k in sorted(range(len(gaps)), key=lambda k: sd.breaks[k].window.start):
-        in_gap.setdefault(gaps[k], []).append(k)
-    visits: list[Visit] = []
-    breaks: list[BreakVisit] = []
-    here, free_at, travelled = sd.start, departure, 0
-    for g in range(len(seq) + 1):
-        target = seq[g].location if g < len(seq) else sd.end
-        cursor, paused = free_at, 0
-        for k in in_gap.get(g, ()):
-            spec = sd.breaks[k]
-            begin = max(cursor, spec.window.start)
-            if begin > spec.window.end and strict:
-                return None
-            breaks.append(BreakVisit(k, begin, begin + spec.duration))
-            cursor, paused = begin + spec.duration, paused + spec.duration
-        arrival = max(free_at + int(duration[here][target]) + paused, cursor)
-        travelled += int(distance[here][target])
-        if g == len(seq):
-            if arrival > sd.shift.end and strict:
-                return None
-            return Route(
-                staff_day_id=sd.id,
-                visits=tuple(visits),
-                breaks=tuple(breaks),
-                distance=travelled,
-                duration=arrival - departure,
-                departure=departure,
-                arrival=arrival,
-            )
-        job = seq[g]
-        start = _earliest_start(job, arrival)
-        if start is None:
-            if strict:
-                return None
-            start = max(arrival, min(w.start for w in job.windows))
-        visits.append(Visit(job.id, arrival, start, start + job.duration))
-        here, free_at = target, start + job.duration
-    raise AssertionError("unreachable")
 
 
 __all__ = ["schedule", "solve_greedy"]

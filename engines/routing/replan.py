@@ -24,9 +24,7 @@ from __future__ import annotations
 import random
 import statistics
 import time
-from collections import defaultdict
 from dataclasses import dataclass, replace
-from itertools import combinations_with_replacement
 
 import numpy as np
 
@@ -42,6 +40,7 @@ from engines.routing.model import (
     Unassigned,
     Visit,
 )
+from engines.routing.schedule import Rows, Timed, best_schedule, every_placement, walk
 from engines.routing.solver import solve
 
 DISPLACED_REASON = "not_worth"  # a displaced routine visit is reported like any left-out optional
@@ -142,7 +141,7 @@ def insert_urgent(
         raise ValueError(f"job {job.id} differs from the problem's job of that id")
     extended = problem if job.id in known else replace(problem, jobs=(*problem.jobs, job))
     distance, duration = (
-        np.asarray(m, dtype=np.int64) for m in problem.travel.matrices(problem.locations)
+        Rows(np.asarray(m, dtype=np.int64)) for m in problem.travel.matrices(problem.locations)
     )
     lives = _live_routes(extended, published, state)
 
@@ -265,20 +264,11 @@ class _Live:
 
 
 @dataclass(frozen=True)
-class _Schedule:
-    visits: tuple[Visit, ...]
-    breaks: tuple[BreakVisit, ...]  # rsd's break indices
-    arrival: int
-    distance: int
-    gaps: tuple[int, ...]
-
-
-@dataclass(frozen=True)
 class _Candidate:
     key: tuple  # lower is better: displaced count, penalty lost, added time, added distance, order
     live: _Live
     seq: list[Job]
-    schedule: _Schedule
+    schedule: Timed
     displaced: tuple[str, ...]
 
 
@@ -438,87 +428,38 @@ def _overall_reason(failures: list[str], timed_out: bool) -> str:
 # --- schedules -----------------------------------------------------------------------------------
 
 
-def _schedule(
-    carried: tuple[int, ...], rsd: StaffDay, seq, gaps, departure: int, now: int, distance, duration
-) -> _Schedule | None:
-    """Earliest schedule of ``seq`` leaving ``rsd.start`` at ``departure``; break k in gap gaps[k].
-    Nothing new starts before ``now`` plus the drive to it."""
-    in_gap: dict[int, list[int]] = defaultdict(list)
-    for k in sorted(
-        range(len(gaps)), key=lambda k: (k >= len(carried), rsd.breaks[k].window.start)
-    ):
-        in_gap[gaps[k]].append(k)
-    visits: list[Visit] = []
-    breaks: list[BreakVisit] = []
-    location, free_at, travelled = rsd.start, departure, 0
-    for g in range(len(seq) + 1):
-        target = seq[g].location if g < len(seq) else rsd.end
-        cursor, paused, breaks_end = max(free_at, now), 0, 0
-        for k in in_gap.get(g, ()):
-            spec = rsd.breaks[k]
-            begin = carried[k] if k < len(carried) else max(cursor, spec.window.start)
-            if begin > spec.window.end:
-                return None
-            breaks.append(BreakVisit(k, begin, begin + spec.duration))
-            cursor, paused = max(cursor, begin + spec.duration), paused + spec.duration
-            breaks_end = max(breaks_end, begin + spec.duration)
-        drive = int(duration[location, target])
-        # the model's rule: ready after the drive plus the breaks, and not before they end
-        arrival = max(free_at + drive + paused, breaks_end)
-        travelled += int(distance[location, target])
-        if g == len(seq):
-            if arrival > rsd.shift.end:
-                return None
-            return _Schedule(tuple(visits), tuple(breaks), arrival, travelled, tuple(gaps))
-        job = seq[g]
-        earliest = max(arrival, now + drive)
-        start = next(
-            (
-                max(earliest, w.start)
-                for w in sorted(job.windows, key=lambda w: w.start)
-                if max(earliest, w.start) <= w.end
-            ),
-            None,
-        )
-        if start is None:
-            return None
-        visits.append(Visit(job.id, arrival, start, start + job.duration))
-        location, free_at = target, start + job.duration
-    raise AssertionError("unreachable")
-
-
 def _best_schedule(
     rsd: StaffDay, seq, hint, now: int, distance, duration, carried: tuple[int, ...] = ()
-) -> _Schedule | None:
-    """The break placement returning earliest; the published placement wins ties."""
-    placements = [hint]
-    if len(rsd.breaks) <= 2:
-        placements += combinations_with_replacement(range(len(seq) + 1), len(rsd.breaks))
-    best = None
-    for gaps in placements:
-        if len(gaps) != len(rsd.breaks) or any(g > len(seq) for g in gaps):
-            continue
-        if any(gaps[k] != 0 for k in range(len(carried))):
-            continue  # a break already begun stays in the gap after the last fixed visit
-        schedule = _schedule(carried, rsd, seq, gaps, rsd.shift.start, now, distance, duration)
-        if schedule is not None and (
-            best is None or (schedule.arrival, schedule.distance) < (best.arrival, best.distance)
-        ):
-            best = schedule
-    return best
+) -> Timed | None:
+    """The break placement returning earliest (then driving least); the published placement
+    wins ties. Nothing new starts before ``now`` plus the drive to it; breaks already begun
+    (``carried``) keep their starts, in the gap after the last fixed visit."""
+    placements = every_placement(len(rsd.breaks), len(seq), hint)
+    best = best_schedule(
+        rsd,
+        seq,
+        placements,
+        distance,
+        duration,
+        now=now,
+        fixed=carried,
+        by_distance=True,
+        latest_departure=False,
+    )
+    return best if isinstance(best, Timed) else None
 
 
-def _latest_departure(rsd: StaffDay, seq, schedule: _Schedule, now: int, distance, duration):
+def _latest_departure(rsd: StaffDay, seq, schedule: Timed, now: int, distance, duration):
     """Leave as late as possible without returning later (a route not yet started)."""
     low, high = rsd.shift.start, schedule.arrival
     while low < high:
         middle = (low + high + 1) // 2
-        trial = _schedule((), rsd, seq, schedule.gaps, middle, now, distance, duration)
-        if trial is not None and trial.arrival == schedule.arrival:
+        trial = walk(rsd, seq, schedule.gaps, middle, distance, duration, now=now)
+        if isinstance(trial, Timed) and trial.arrival == schedule.arrival:
             low = middle
         else:
             high = middle - 1
-    return low, _schedule((), rsd, seq, schedule.gaps, low, now, distance, duration)
+    return low, walk(rsd, seq, schedule.gaps, low, distance, duration, now=now)
 
 
 # --- optional re-optimisation of the chosen route ------------------------------------------------

@@ -6,6 +6,7 @@
     manage.py seed_demo --until 2026-11-23   # fix the end of the history (the default moves)
     manage.py seed_demo --request-weeks 0    # no service-request history
     manage.py seed_demo --chat-weeks 0       # no self-service Q&A history
+    manage.py seed_demo --visit-weeks 0      # no field work (roster, visits, bookings, routes)
 
 Operator output stays in English like Django's own commands (they run with translation off).
 """
@@ -18,6 +19,7 @@ from django.db.models import ProtectedError
 
 from customers.models import Segment, Shop
 from demo import city
+from demo import dispatch as field_work
 from demo import knowledge as chat_history
 
 
@@ -49,6 +51,18 @@ class Command(BaseCommand):
             default=chat_history.DEFAULT_WEEKS,
             help="weeks of self-service Q&A history (0: none)",
         )
+        parser.add_argument(
+            "--visit-weeks",
+            type=int,
+            default=field_work.DEFAULT_HISTORY_WEEKS,
+            help="weeks of past shop visits; with 0, no roster, bookings or routes either",
+        )
+        parser.add_argument(
+            "--plan-seconds",
+            type=int,
+            default=field_work.DEFAULT_PLAN_SECONDS,
+            help="optimisation time for the demo week's routes",
+        )
         parser.add_argument("--seed", type=int, default=city.DEFAULT_SEED)
         parser.add_argument(
             "--until",
@@ -70,6 +84,10 @@ class Command(BaseCommand):
             raise CommandError("--if-empty and --reset contradict each other")
         if opts["chat_weeks"] < 0:
             raise CommandError("--chat-weeks cannot be negative")
+        if opts["visit_weeks"] < 0:
+            raise CommandError("--visit-weeks cannot be negative")
+        if opts["plan_seconds"] < 1:
+            raise CommandError("--plan-seconds must be at least 1")
         started = time.perf_counter()
         if opts["if_empty"] and Shop.objects.exists():
             self.stdout.write("Shops exist already: the demo city was not seeded.")
@@ -113,6 +131,14 @@ class Command(BaseCommand):
                 seed=options.seed,
                 until=options.until,
                 weeks=opts["chat_weeks"],
+                progress=lambda stage, count: self._line(stage, count, time.perf_counter() - clock),
+            )
+        if opts["visit_weeks"] > 0:
+            field_work.build(
+                seed=options.seed,
+                until=options.until,
+                history_weeks=opts["visit_weeks"],
+                plan_seconds=opts["plan_seconds"],
                 progress=lambda stage, count: self._line(stage, count, time.perf_counter() - clock),
             )
 

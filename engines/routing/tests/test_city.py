@@ -2,7 +2,8 @@
 
 from collections import Counter
 
-from engines.routing.city import BOOKED_PENALTY_S, SKILLS, city_day
+from engines.routing import check, solve
+from engines.routing.city import BOOKED_PENALTY_S, DAY, SKILLS, city_day, city_week
 
 HOUR = 3600
 
@@ -67,3 +68,34 @@ def test_rural_shops_lie_far_out_and_are_driven_to_faster():
     rural = [i for i in range(len(problem.locations)) if problem.travel.rural(i)]
     between = duration[rural[0], rural[1]], distance[rural[0], rural[1]]
     assert between[1] / between[0] * 3.6 > speed_kmh.max()
+
+
+def test_a_week_has_staff_days_on_every_day_routine_jobs_on_a_few_and_bookings_on_one():
+    week = city_week(n_routine=300, n_booked=40, n_staff=6, n_days=5, seed=4)
+    assert len(week.staff_days) == 30
+    assert {sd.day for sd in week.staff_days} == set(range(5))
+    for sd in week.staff_days:
+        assert sd.day * DAY <= sd.shift.start < sd.shift.end <= (sd.day + 1) * DAY
+        (lunch,) = sd.breaks
+        assert sd.shift.start < lunch.window.start < lunch.window.end < sd.shift.end
+    for job in week.jobs:
+        assert job.days is not None and len(job.windows) == len(job.days)
+        for day, window in zip(sorted(job.days), job.windows, strict=True):
+            assert day * DAY <= window.start <= window.end < (day + 1) * DAY
+        if job.id.startswith("routine"):
+            assert not job.required and 2 <= len(job.days) <= 3
+        else:
+            assert job.required and len(job.days) == 1
+    assert city_week(50, 5, 3, 2, seed=1).jobs == city_week(50, 5, 3, 2, seed=1).jobs
+
+
+def test_a_week_is_solved_with_every_job_on_an_allowed_day_and_every_booking_kept():
+    week = city_week(n_routine=160, n_booked=20, n_staff=4, n_days=5, seed=2)
+    solution = solve(week, time_limit_s=4, seed=1)
+    assert check(week, solution) == []
+    days = {sd.id: sd.day for sd in week.staff_days}
+    jobs = {job.id: job for job in week.jobs}
+    served = {v.job_id: days[r.staff_day_id] for r in solution.routes for v in r.visits}
+    assert all(day in jobs[job_id].days for job_id, day in served.items())
+    assert all(job.id in served for job in week.jobs if job.required)
+    assert len(served) > 0.6 * len(week.jobs)

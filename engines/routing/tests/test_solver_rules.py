@@ -154,3 +154,41 @@ def test_a_tiny_capacitated_instance_reaches_its_known_optimum():
     solution = solve(p, time_limit_s=0.5, objective="distance", max_iterations=300)
     assert check(p, solution) == []
     assert solution.distance == brute_force == 682
+
+
+def test_balance_spreads_the_work_between_staff():
+    # Shops 100 from the depot and 5 from each other: one route doing all eight (635) is
+    # shorter in total than two (2 × 415), so without balance one staff member does everything.
+    m = np.full((9, 9), 5)
+    m[0, :] = m[:, 0] = 100
+    np.fill_diagonal(m, 0)
+    jobs = [Job(f"j{i}", i, 50, ANY) for i in range(1, 9)]
+    staff = [StaffDay(f"s{k}", f"s{k}", 0, DAY, 0, 0) for k in range(2)]
+    p = Problem(
+        tuple((float(i), 0.0) for i in range(9)), tuple(jobs), tuple(staff), MatrixTravel(m, m)
+    )
+
+    def spread(solution) -> int:
+        lengths = {r.staff_day_id: r.duration for r in solution.routes}
+        return max(lengths.get(sd.id, 0) for sd in staff) - min(
+            lengths.get(sd.id, 0) for sd in staff
+        )
+
+    free = solve(p, time_limit_s=1, max_iterations=300, balance=None)
+    balanced = solve(p, time_limit_s=1, max_iterations=300, balance=0.5, balance_cost=2)
+    assert check(p, free) == [] and check(p, balanced) == []
+    assert not free.unassigned and not balanced.unassigned
+    assert (free.duration, spread(free)) == (635, 635)
+    # beyond half the shift (500) each unit costs 2 more: two routes, neither past 500
+    assert balanced.duration == 830 and len(balanced.routes) == 2
+    assert max(r.duration for r in balanced.routes) <= 500
+    assert spread(balanced) <= 110 < spread(free)
+
+
+def test_the_time_limit_covers_building_the_model():
+    from engines.routing.city import city_day
+
+    problem = city_day(300, 8, seed=5)
+    solution = solve(problem, time_limit_s=2.0, seed=1)
+    assert check(problem, solution) == []
+    assert solution.runtime_s < 2.5

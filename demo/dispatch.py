@@ -1,0 +1,359 @@
+"""The demo city's field work: the staff roster, past visits, bookings and an optimised week.
+
+- Every demo account manager and service staff member gets a field profile: the day starts and
+  ends at the middle of their territory, Monday to Friday, 08:30–17:30; a few set other hours, a
+  day of leave or a training day in the plan week.
+- ``history_weeks`` weeks of routine visits before ``until`` are done, with check-in and check-out
+  times, outcomes and notes (the shop pages show them; routine planning continues from them).
+- Routine visits for the next ``routine_weeks`` weeks come from the class service plans
+  (``dispatch.services.routine``), bookings for the next two weeks are reserved on a staff member
+  whose day still fits (``dispatch.bridge.fit_day``), and the week of ``until`` is optimised and
+  published, so the board shows a realistic day.
+
+Everything is drawn from ``random.Random`` seeded with the options; nothing reads the clock.
+"""
+
+import datetime
+import random
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Avg
+from django.utils import timezone
+
+from accounts.models import Role, User
+from customers.models import Grid, ServiceItem, ServicePlan, Shop
+from dispatch import bridge
+from dispatch.models import (
+    Availability,
+    Job,
+    JobEvent,
+    JobKind,
+    JobState,
+    Plan,
+    StaffProfile,
+    VisitOutcome,
+    VisitReport,
+    WorkRules,
+)
+from dispatch.roster import RosterDay, roster, serves
+from dispatch.services import planning, routine
+
+DEFAULT_HISTORY_WEEKS = 4
+DEFAULT_ROUTINE_WEEKS = 4
+DEFAULT_PLAN_SECONDS = 20
+BOOKINGS_PER_DAY = 6
+BOOKING_DAYS = 10  # working days from ``until``
+DAY_START = datetime.time(8, 30)
+DAY_END = datetime.time(17, 30)
+
+WORK_DONE = (
+    "检查卷烟陈列，按品类重新整理柜台，补齐价签。",
+    "核对本周订货情况，提醒合理订货，讲解新品卖点。",
+    "宣传最新政策法规，检查证照公示情况。",
+    "查看订货终端使用情况，协助处理登录问题。",
+    "了解近期经营情况，记录店主对货源的需求。",
+    "检查明码标价和陈列规范，现场指导调整。",
+)
+COACHING = (
+    "建议把畅销品规放在视线高度，提升动销。",
+    "讲解了会员营销和扫码支付的做法。",
+    "指导店主查看订货系统里的经营分析报表。",
+    "建议按周查看库存，避免断货。",
+    "",
+)
+NOT_DONE_NOTES = {
+    VisitOutcome.OWNER_ABSENT: "店主不在，已电话约下次拜访时间。",
+    VisitOutcome.SHOP_CLOSED: "店铺临时关门，已留言。",
+}
+
+Progress = Callable[[str, int], None]
+
+
+def build(
+    *,
+    seed: int,
+    until: datetime.date,
+    history_weeks: int = DEFAULT_HISTORY_WEEKS,
+    routine_weeks: int = DEFAULT_ROUTINE_WEEKS,
+    plan_seconds: int = DEFAULT_PLAN_SECONDS,
+    progress: Progress | None = None,
+) -> dict[str, int]:
+    """Write the field work of the demo city; returns the rows written per kind."""
+    rng = random.Random(f"{seed}:dispatch")
+    admin = User.objects.filter(role=Role.ADMIN).order_by("pk").first()
+    counts: dict[str, int] = {}
+
+    def stage(name: str, count: int) -> None:
+        counts[name] = count
+        if progress:
+            progress(name, count)
+
+    with transaction.atomic():
+        profiles = _profiles()
+        stage("field staff profiles", len(profiles))
+        if not profiles or admin is None:
+            return counts
+        stage("set days (hours, leave)", _availability(rng, profiles, until))
+        visits = _history(rng, until, history_weeks)
+        stage("past visits with reports", visits)
+        result = routine.generate_routine(admin, first_day=until, weeks=routine_weeks)
+        stage("routine visits planned ahead", result.created)
+        stage("bookings", _bookings(rng, until, admin))
+        plan = planning.start_plan(
+            admin,
+            first_day=until,
+            last_day=until + datetime.timedelta(days=4),
+            seconds=plan_seconds,
+        )
+    # The plan was queued on commit; run it here unless a worker (or the sync mode) took it.
+    planning.run_plan(plan.pk)
+    plan = _finished(plan, wait_s=plan_seconds * 3 + 60)
+    if plan.state == plan.State.READY:
+        planning.publish_plan(admin, plan.pk)
+    stage("jobs placed in the optimised week", plan.stats.get("placed", 0))
+    return counts
+
+
+def _finished(plan: Plan, *, wait_s: float) -> Plan:
+    """The plan once it is no longer queued or running (a worker may be optimising it)."""
+    deadline = time.monotonic() + wait_s
+    plan.refresh_from_db()
+    while plan.state in (Plan.State.QUEUED, Plan.State.RUNNING) and time.monotonic() < deadline:
+        time.sleep(0.5)
+        plan.refresh_from_db()
+    return plan
+
+
+def _profiles() -> list[StaffProfile]:
+    """A field profile for every account manager and service staff member without one."""
+    staff = User.objects.filter(
+        role__in=(Role.ACCOUNT_MANAGER, Role.SERVICE_STAFF), is_active=True
+    ).exclude(field_profile__isnull=False)
+    rows = []
+    for user in staff.order_by("pk"):
+        centre = Shop.objects.filter(grid__staff=user).aggregate(
+            lat=Avg("latitude"), lng=Avg("longitude")
+        )
+        if centre["lat"] is None:
+            continue
+        rows.append(
+            StaffProfile(
+                user=user,
+                home_latitude=Decimal(centre["lat"]).quantize(Decimal("0.000001")),
+                home_longitude=Decimal(centre["lng"]).quantize(Decimal("0.000001")),
+                home_label="片区服务站",
+                day_start=DAY_START,
+                day_end=DAY_END,
+                work_weekdays=[0, 1, 2, 3, 4],
+            )
+        )
+    return StaffProfile.objects.bulk_create(rows)
+
+
+def _availability(rng: random.Random, profiles: list[StaffProfile], until: datetime.date) -> int:
+    """Flexible hours, a day of leave and a training day in the plan week."""
+    if len(profiles) < 3:
+        return 0
+    early, leave, training = rng.sample(profiles, 3)
+    rows = [
+        Availability(
+            user=early.user,
+            day=until + datetime.timedelta(days=offset),
+            kind=Availability.Kind.WORK,
+            start=datetime.time(7, 30),
+            end=datetime.time(16, 30),
+            note="弹性工作：早出早归",
+        )
+        for offset in (1, 2, 3)
+    ]
+    rows.append(
+        Availability(
+            user=leave.user,
+            day=until + datetime.timedelta(days=2),
+            kind=Availability.Kind.LEAVE,
+            note="年休假",
+        )
+    )
+    rows.append(
+        Availability(
+            user=training.user,
+            day=until + datetime.timedelta(days=4),
+            kind=Availability.Kind.TRAINING,
+            note="参加市局业务培训",
+        )
+    )
+    Availability.objects.bulk_create(rows)
+    return len(rows)
+
+
+def _history(rng: random.Random, until: datetime.date, weeks: int) -> int:
+    """Done routine visits of the ``weeks`` weeks before ``until``, one staff member's day at a
+    time, with reports."""
+    if weeks <= 0:
+        return 0
+    item = ServiceItem.objects.get(code=routine.ROUTINE_ITEM)
+    per_month = {plan.segment: float(plan.visits_per_month) for plan in ServicePlan.objects.all()}
+    first = until - datetime.timedelta(weeks=weeks)
+    shops = Shop.objects.filter(status=Shop.Status.ACTIVE).select_related("grid")
+    field = dict(StaffProfile.objects.filter(is_field=True).values_list("user_id", "user__role"))
+    grid_staff = defaultdict(list)
+    for grid_id, user_id in Grid.staff.through.objects.values_list("grid_id", "user_id"):
+        if user_id in field:
+            grid_staff[grid_id].append(user_id)
+    by_staff_day: dict[tuple[int, datetime.date], list[Shop]] = defaultdict(list)
+    for shop in shops:
+        f = per_month.get(shop.segment, 0)
+        staff = (
+            shop.account_manager_id
+            if shop.account_manager_id in field
+            else (grid_staff.get(shop.grid_id) or [None])[0]
+        )
+        if f <= 0 or staff is None:
+            continue
+        interval = max(1, round(30.4 / f))
+        day = first + datetime.timedelta(days=shop.pk % interval)
+        while day < until:
+            worked = _weekday(day)
+            if first <= worked < until:
+                by_staff_day[(staff, worked)].append(shop)
+            day += datetime.timedelta(days=interval)
+    jobs, reports, events = [], [], []
+    for (staff, day), day_shops in sorted(
+        by_staff_day.items(), key=lambda kv: (kv[0][1], kv[0][0])
+    ):
+        clock = timezone.make_aware(datetime.datetime.combine(day, datetime.time(9, 0)))
+        for shop in day_shops:
+            if clock.time() >= datetime.time(11, 50) and clock.time() < datetime.time(13, 0):
+                clock = clock.replace(hour=13, minute=0)
+            outcome = rng.choices(
+                (VisitOutcome.DONE, VisitOutcome.OWNER_ABSENT, VisitOutcome.SHOP_CLOSED),
+                weights=(92, 5, 3),
+            )[0]
+            stay = datetime.timedelta(minutes=item.duration_min + rng.randint(-5, 15))
+            job = Job(
+                shop=shop,
+                kind=JobKind.ROUTINE,
+                state=JobState.DONE if outcome == VisitOutcome.DONE else JobState.MISSED,
+                service_item=item,
+                duration_min=item.duration_min,
+                due_on=day,
+                earliest_on=day,
+                latest_on=day,
+                assignee_id=staff,
+                planned_day=day,
+                planned_start=clock,
+            )
+            jobs.append(job)
+            done = outcome == VisitOutcome.DONE
+            reports.append(
+                VisitReport(
+                    job=job,
+                    staff_id=staff,
+                    checked_in_at=clock,
+                    in_latitude=shop.latitude,
+                    in_longitude=shop.longitude,
+                    checked_out_at=clock + stay,
+                    out_latitude=shop.latitude,
+                    out_longitude=shop.longitude,
+                    outcome=outcome,
+                    work_done=rng.choice(WORK_DONE) if done else NOT_DONE_NOTES[outcome],
+                    coaching=rng.choice(COACHING) if done else "",
+                )
+            )
+            clock += stay + datetime.timedelta(minutes=rng.randint(10, 30))
+    Job.objects.bulk_create(jobs, batch_size=2000)
+    for report in reports:
+        report.job_id = report.job.pk
+    VisitReport.objects.bulk_create(reports, batch_size=2000)
+    for job, report in zip(jobs, reports, strict=True):
+        events.append(
+            JobEvent(
+                job_id=job.pk,
+                kind=JobEvent.Kind.CHECKED_OUT,
+                actor_id=report.staff_id,
+                data={"outcome": report.outcome},
+            )
+        )
+    JobEvent.objects.bulk_create(events, batch_size=2000)
+    # auto_now_add stamps the seeding moment; the history reads better at the visit's time.
+    return len(jobs)
+
+
+def _weekday(day: datetime.date) -> datetime.date:
+    """Saturday → Friday, Sunday → Monday."""
+    if day.weekday() == 5:
+        return day - datetime.timedelta(days=1)
+    if day.weekday() == 6:
+        return day + datetime.timedelta(days=1)
+    return day
+
+
+def _bookings(rng: random.Random, until: datetime.date, actor: User) -> int:
+    """A few bookings a day over the next two weeks, each reserved on a staff member whose day
+    still fits it (the same check the booking page uses)."""
+    rules = WorkRules.current()
+    days = [until + datetime.timedelta(days=i) for i in range(BOOKING_DAYS * 7 // 5 + 2)]
+    days = [d for d in days if d.weekday() < 5][:BOOKING_DAYS]
+    staff_days = roster(days[0], days[-1])
+    by_day: dict[datetime.date, list[RosterDay]] = defaultdict(list)
+    for rd in staff_days:
+        by_day[rd.day].append(rd)
+    items = {
+        plan.segment: [
+            i for i in plan.service_items.select_related("skill") if i.code != "routine_visit"
+        ]
+        for plan in ServicePlan.objects.prefetch_related("service_items")
+    }
+    shops = list(Shop.objects.filter(status=Shop.Status.ACTIVE).order_by("pk"))
+    if not shops:
+        return 0
+    reserved: dict[tuple[int, datetime.date], list[Job]] = defaultdict(list)
+    window = datetime.timedelta(minutes=rules.window_minutes)
+    made = []
+    for day in days:
+        for _ in range(BOOKINGS_PER_DAY):
+            shop = rng.choice(shops)
+            choices = items.get(shop.segment) or []
+            if not choices:
+                continue
+            item = rng.choice(choices)
+            start = timezone.make_aware(datetime.datetime.combine(day, rng.choice(_SLOTS)))
+            job = Job(
+                shop=shop,
+                kind=JobKind.BOOKING,
+                service_item=item,
+                duration_min=item.duration_min,
+                window_start=start,
+                window_end=start + window,
+                note=rng.choice(("", "", "下午店里人少，方便交流", "想了解新品陈列")),
+                created_by=shop.owner_account,
+            )
+            job.pk = -(len(made) + 1)  # fit_day names jobs by id; the real ids come on insert
+            for rd in sorted(
+                by_day[day], key=lambda r: (r.user_id != shop.account_manager_id, r.user_id)
+            ):
+                if not serves(rd, shop):
+                    continue
+                if item.skill and item.skill.code not in rd.skills:
+                    continue
+                if bridge.fit_day(rd, [*reserved[(rd.user_id, day)], job]).ok:
+                    job.assignee_id = rd.user_id
+                    job.planned_day = day
+                    reserved[(rd.user_id, day)].append(job)
+                    made.append(job)
+                    break
+    for job in made:
+        job.pk = None
+    Job.objects.bulk_create(made)
+    JobEvent.objects.bulk_create(
+        JobEvent(job_id=job.pk, kind=JobEvent.Kind.CREATED, actor_id=job.created_by_id)
+        for job in made
+    )
+    return len(made)
+
+
+_SLOTS = (datetime.time(8, 30), datetime.time(10, 30), datetime.time(13, 30), datetime.time(15, 30))

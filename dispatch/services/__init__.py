@@ -1,0 +1,1 @@
+"""Writes of the dispatch app: planning, routine generation, urgent jobs, bookings, visits."""

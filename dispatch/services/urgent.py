@@ -1,0 +1,358 @@
+"""Urgent visits: a service request becomes a job, and a proposal puts it into today's routes.
+
+    job = urgent_job_from_request(dispatcher, request.pk)       # one urgent job per request
+    plan = propose_insertion(dispatcher, job.pk)                # Plan(kind=REPLAN, state=READY)
+    plan.changes                                                # what changes, before publishing
+    publish_plan(dispatcher, plan.pk)                           # like any other plan
+
+The proposal starts from today's published plan and the visit reports: visits checked in (done or
+under way) keep their times, a staff member is at their last checked-in shop (or at home), and
+only one route changes (``engines.routing.replan.insert_urgent``).
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from customers.models import ServiceItem
+from dispatch import bridge
+from dispatch.models import (
+    Job,
+    JobEvent,
+    JobKind,
+    JobState,
+    Plan,
+    Route,
+    Stop,
+    Unplaced,
+    VisitReport,
+    WorkRules,
+)
+from dispatch.roster import local_dt, roster, serves
+from dispatch.services import planning
+from engines.routing import BreakVisit, Solution, Visit
+from engines.routing import Route as EngineRoute
+from engines.routing.replan import LiveState, StaffProgress, check_live, insert_urgent
+from flexserve import policy
+from flexserve.errors import Invalid
+from flexserve.policy import Perm
+from servicedesk.models import ServiceRequest
+
+URGENT_LEAD = datetime.timedelta(minutes=30)
+URGENT_PRIORITY = 2
+REPLAN_LIMIT_S = 1.0
+
+
+@transaction.atomic
+def urgent_job_from_request(
+    actor,
+    request_id: int,
+    *,
+    service_item_id: int | None = None,
+    window_start: datetime.datetime | None = None,
+    window_end: datetime.datetime | None = None,
+    note: str = "",
+) -> Job:
+    """The urgent job of a service request (created once; a second call returns it)."""
+    policy.require(actor, Perm.DISPATCH_PLAN)
+    request = policy.get_visible(actor, ServiceRequest, request_id, for_update=True)
+    existing = Job.objects.filter(request=request, kind=JobKind.URGENT).order_by("pk").first()
+    if existing is not None:
+        return existing
+    if service_item_id is not None:
+        item = ServiceItem.objects.filter(pk=service_item_id).select_related("skill").first()
+        if item is None:
+            raise Invalid(fields={"service_item_id": [_("Choose a service item.")]})
+    else:
+        needed = request.request_type.skills.values_list("pk", flat=True)
+        item = ServiceItem.objects.filter(skill__in=needed).order_by(
+            "code"
+        ).first() or ServiceItem.objects.get(code="routine_visit")
+    now = timezone.now()
+    today = timezone.localdate(now)
+    start = window_start or now + URGENT_LEAD
+    end = window_end or local_dt(today, WorkRules.current().latest_end)
+    if end < start:
+        raise Invalid(
+            fields={"window_end": [_("The window ends before it starts (it is too late today).")]}
+        )
+    if timezone.localdate(start) != timezone.localdate(end):
+        raise Invalid(fields={"window_end": [_("The window must start and end on the same day.")]})
+    job = Job.objects.create(
+        shop=request.shop,
+        kind=JobKind.URGENT,
+        state=JobState.OPEN,
+        service_item=item,
+        duration_min=item.duration_min,
+        window_start=start,
+        window_end=end,
+        priority=URGENT_PRIORITY,
+        note=note or request.title[:300],
+        request=request,
+        created_by=actor,
+    )
+    JobEvent.objects.create(
+        job=job, kind=JobEvent.Kind.CREATED, actor=actor, data={"request": request.pk}
+    )
+    return job
+
+
+@transaction.atomic
+def propose_insertion(actor, job_id: int, *, now: datetime.datetime | None = None) -> Plan:
+    """A READY replan of today with the urgent job placed on the route where it costs least."""
+    policy.require(actor, Perm.DISPATCH_PLAN)
+    job = policy.get_visible(
+        actor,
+        Job,
+        job_id,
+        for_update=True,
+        qs=Job.objects.select_related("shop", "service_item__skill"),
+    )
+    if job.kind != JobKind.URGENT or job.state not in planning.PLACEABLE_STATES:
+        raise Invalid(fields={"job": [_("Only an urgent job still waiting can be inserted.")]})
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    if job.window_start is None or timezone.localdate(job.window_start) != today:
+        raise Invalid(fields={"job": [_("Only an urgent job of today can be inserted.")]})
+    published = planning.published_plan_for(today)
+    routes = (
+        list(
+            Route.objects.filter(plan=published, day=today)
+            .select_related("staff")
+            .prefetch_related("stops__job__shop", "stops__job__service_item__skill")
+        )
+        if published
+        else []
+    )
+    days = roster(today, today)
+    on_roster = {d.user_id for d in days}
+    routes = [r for r in routes if r.staff_id in on_roster]
+    route_jobs = [s.job for r in routes for s in r.stops.all() if s.job_id != job.pk]
+    jobs = [*route_jobs, job]
+    component = planning.Component({d.user_id for d in days}, jobs)
+    staff_tags, job_tags = planning.territory_tags(component, days)
+    clock = bridge.Clock(today)
+    model = bridge.period_model(
+        days, jobs, clock, first=today, last=today, staff_tags=staff_tags, job_tags=job_tags
+    )
+    engine = {j.id: j for j in model.problem.jobs}
+    solution = _published_solution(routes, clock)
+    state = _live_state(routes, model, clock, now)
+    plan = Plan.objects.create(
+        kind=Plan.Kind.REPLAN,
+        state=Plan.State.READY,
+        first_day=today,
+        last_day=today,
+        seconds=1,
+        urgent_job=job,
+        created_by=actor,
+        progress=100,
+    )
+    if not any(serves(d, job.shop) for d in days):
+        proposal = None
+        changed_id, reason, detail = None, Unplaced.Reason.NO_STAFF, ""
+    else:
+        proposal = insert_urgent(
+            model.problem, solution, state, engine[str(job.pk)], time_limit_s=REPLAN_LIMIT_S
+        )
+        changed_id, reason, detail = proposal.staff_day_id, proposal.reason, proposal.detail
+    violations = len(check_live(proposal.problem, proposal.solution, state)) if proposal else 0
+    if violations:
+        raise RuntimeError(f"the proposal breaks {violations} rules: {detail}")
+
+    changes = []
+    by_sd = {f"{r.staff_id}:{r.day.isoformat()}": r for r in routes}
+    for route in routes:
+        sd_id = f"{route.staff_id}:{route.day.isoformat()}"
+        if sd_id != changed_id:
+            _copy_route(route, plan)
+    if changed_id is not None:
+        new_route = next(r for r in proposal.solution.routes if r.staff_day_id == changed_id)
+        old = by_sd.get(changed_id)
+        stored = _store_route(plan, model, new_route)
+        before = [s.job_id for s in old.stops.all()] if old else []
+        after = [int(v.job_id) for v in new_route.visits]
+        old_start = {s.job_id: s.start for s in old.stops.all()} if old else {}
+        new_start = {int(v.job_id): clock.at(v.start) for v in new_route.visits}
+        changes.append(
+            {
+                "staff_id": stored.staff_id,
+                "staff": model.days[changed_id].name,
+                "before": before,
+                "after": after,
+                "added": [j for j in after if j not in before],
+                "removed": [j for j in before if j not in after],
+                "retimed": sum(
+                    1 for j, t in new_start.items() if j in old_start and old_start[j] != t
+                ),
+                "extra_travel_s": stored.travel_s - (old.travel_s if old else 0),
+            }
+        )
+        for job_id in changes[0]["removed"]:
+            Unplaced.objects.create(plan=plan, job_id=job_id, reason=Unplaced.Reason.NOT_WORTH)
+    else:
+        Unplaced.objects.create(plan=plan, job=job, reason=reason or Unplaced.Reason.CAPACITY)
+    plan.changes = changes
+    plan.stats = {
+        "jobs": len(jobs),
+        "placed": Stop.objects.filter(route__plan=plan).count(),
+        "unplaced": Unplaced.objects.filter(plan=plan).count(),
+        "routes": Route.objects.filter(plan=plan).count(),
+        "violations": violations,
+        "runtime_s": round(proposal.runtime_s, 3) if proposal else 0,
+        "based_on": published.pk if published else None,
+    }
+    plan.message = (
+        gettext("Insert job %(job)s on %(staff)s's route.")
+        % {"job": job.pk, "staff": changes[0]["staff"]}
+        if changes
+        else gettext("Job %(job)s fits on no route today.") % {"job": job.pk}
+    )
+    plan.save(update_fields=["changes", "stats", "message"])
+    return plan
+
+
+def _published_solution(routes: list[Route], clock: bridge.Clock) -> Solution:
+    engine_routes = []
+    for r in routes:
+        visits = tuple(
+            Visit(
+                str(s.job_id),
+                clock.seconds(s.arrival),
+                clock.seconds(s.start),
+                clock.seconds(s.end),
+            )
+            for s in r.stops.all()
+        )
+        breaks = (
+            (BreakVisit(0, clock.seconds(r.break_start), clock.seconds(r.break_end)),)
+            if r.break_start
+            else ()
+        )
+        departure = clock.seconds(r.departure or r.shift_start)
+        arrival = clock.seconds(r.arrival or r.shift_end)
+        engine_routes.append(
+            EngineRoute(
+                f"{r.staff_id}:{r.day.isoformat()}",
+                visits,
+                breaks,
+                distance=r.distance_m,
+                duration=arrival - departure,
+                departure=departure,
+                arrival=arrival,
+            )
+        )
+    return Solution(
+        tuple(engine_routes),
+        (),
+        distance=sum(r.distance for r in engine_routes),
+        duration=sum(r.duration for r in engine_routes),
+        runtime_s=0.0,
+        solver="published",
+    )
+
+
+def _live_state(routes: list[Route], model: bridge.PeriodModel, clock, now) -> LiveState:
+    """Visits checked in are fixed (with their recorded times); the staff member stands at the
+    last checked-in shop, free when that visit ended (or will end)."""
+    reports = {
+        r.job_id: r
+        for r in VisitReport.objects.filter(
+            job_id__in=[s.job_id for route in routes for s in route.stops.all()]
+        )
+    }
+    engine = {j.id: j for j in model.problem.jobs}
+    now_s = clock.seconds(now)
+    progress = []
+    for route in routes:
+        done = []
+        for stop in route.stops.all():
+            report = reports.get(stop.job_id)
+            if report is None:
+                continue
+            began = clock.seconds(report.checked_in_at)
+            planned = clock.seconds(stop.end) - clock.seconds(stop.start)
+            end = (
+                clock.seconds(report.checked_out_at)
+                if report.checked_out_at
+                else max(now_s, began + planned)
+            )
+            done.append(Visit(str(stop.job_id), began, began, max(end, began)))
+        if not done:
+            continue
+        done.sort(key=lambda v: v.start)
+        taken = ()
+        if route.break_start and clock.seconds(route.break_start) <= now_s:
+            taken = (
+                BreakVisit(0, clock.seconds(route.break_start), clock.seconds(route.break_end)),
+            )
+        progress.append(
+            StaffProgress(
+                staff_day_id=f"{route.staff_id}:{route.day.isoformat()}",
+                done=tuple(done),
+                breaks_done=taken,
+                location=engine[done[-1].job_id].location,
+                free_at=done[-1].end,
+                departure=clock.seconds(route.departure or route.shift_start),
+            )
+        )
+    return LiveState(now=now_s, progress=tuple(progress))
+
+
+def _copy_route(route: Route, plan: Plan) -> Route:
+    stops = list(route.stops.all())
+    route.pk = None
+    route.plan = plan
+    route.save()
+    Stop.objects.bulk_create(
+        [
+            Stop(
+                route=route, job_id=s.job_id, seq=s.seq, arrival=s.arrival, start=s.start, end=s.end
+            )
+            for s in stops
+        ]
+    )
+    return route
+
+
+def _store_route(plan: Plan, model: bridge.PeriodModel, er: EngineRoute) -> Route:
+    day = model.days[er.staff_day_id]
+    sd = next(s for s in model.problem.staff_days if s.id == er.staff_day_id)
+    engine = {j.id: j for j in model.problem.jobs}
+    _, duration = model.problem.travel.matrices(model.problem.locations)
+    legs = [sd.start, *(engine[v.job_id].location for v in er.visits), sd.end]
+    lunch = er.breaks[0] if er.breaks else None
+    clock = model.clock
+    route = Route.objects.create(
+        plan=plan,
+        staff_id=day.user_id,
+        day=day.day,
+        shift_start=day.start,
+        shift_end=day.end,
+        departure=clock.at(er.departure),
+        arrival=clock.at(er.arrival),
+        break_start=clock.at(lunch.start) if lunch else None,
+        break_end=clock.at(lunch.end) if lunch else None,
+        travel_s=bridge.travel_of(legs, duration),
+        distance_m=int(er.distance),
+        max_visits=day.max_visits,
+    )
+    Stop.objects.bulk_create(
+        [
+            Stop(
+                route=route,
+                job_id=int(v.job_id),
+                seq=seq,
+                arrival=clock.at(v.arrival),
+                start=clock.at(v.start),
+                end=clock.at(v.end),
+            )
+            for seq, v in enumerate(er.visits)
+        ]
+    )
+    return route

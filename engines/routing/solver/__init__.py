@@ -1,0 +1,310 @@
+"""Solve a ``Problem`` with PyVRP 0.14 and turn its answer into checked ``Route`` schedules.
+
+    solution = solve(problem, time_limit_s=2.0, seed=0, objective="duration")
+
+``time_limit_s`` bounds the whole call: matrices, the model, the warm start and PyVRP's own
+set-up come out of it (the search stops at a deadline; 5 % is kept for re-timing the routes).
+
+Warm start (``warm.py``; by default when jobs are optional or staff owe breaks): the
+cheapest-insertion routes of ``engines.routing.greedy``, plus every required job the greedy
+left out forced in where that gives up least (optional jobs first; a required job pushed out
+must find another route), searched with a late-acceptance history of 20. The search keeps the
+best solution by cost and a required job outweighs everything else, so it ends
+with at least the required jobs of that start.
+
+Encoding (``encode.py``). One routing profile whatever the staff: PyVRP holds two n × n
+matrices of the locations in use (n = 2,032 for the city day, ~65 MB). Every rule that differs
+between staff-days is a load dimension or a time window:
+- Every job is an optional client. A required job's prize exceeds any solution's cost
+  (``_big_prize``, times one plus the breaks a staff-day owes): it is only left out when it
+  cannot be served, the model stays feasible when the staff cannot do all the work, and the
+  job is reported. An optional job's prize is its penalty.
+- Several windows: one client per window, all in a mutually exclusive client group.
+- Skills: a dimension per skill some staff-day lacks; a job needing it loads ``RULE_WEIGHT``
+  there, a staff-day without it has capacity 0 (the others more than every job's load). Days:
+  the same with a dimension per day d that some job may not use, loaded by the jobs barred from
+  d whose windows meet d's shifts (with times counted from the plan's start, time alone keeps
+  the others off day d).
+- Breaks: a client "a break, then this visit" per job window and kind of break (window,
+  duration), in the job's group, at the job's shop: its time window is the break's start
+  (inside the break window, and early enough for the visit to start inside the job window when
+  the break ends), its service the break plus the visit, its prize the job's plus a job's worth.
+  A dimension per kind (kinds share one when no staff-day owing one works while the other may
+  start, e.g. the same lunch on different days) caps how many a route takes at the number of
+  such breaks its staff-day owes. No travel is invented: the break is taken at the shop.
+- max_jobs (each job loads 1) and capacity (demand) are load dimensions too.
+- Balance (``balance``): a route costs ``balance_cost`` more per time unit beyond ``balance`` ×
+  its shift (PyVRP overtime; ``shift_duration`` + ``max_overtime`` = the shift, so it never
+  makes a route infeasible). Off by default (it lengthened the city day's driving by 6 %).
+
+Why every PyVRP-feasible route is truly feasible (with the breaks PyVRP took): keep its order
+and put each break in the gap before the visit that carries it. Induction over the stops: if the
+true schedule (``engines.routing.schedule.walk``) is free at a no later than PyVRP, then for a
+plain visit b it arrives no later (same drive) and starts no later (the earliest start inside
+any window; PyVRP's start is one such). For a carried visit b: PyVRP arrives at b, starts the
+break at B ≥ its arrival and ≥ the break window's start, B ≤ the break window's end, and starts
+b at B + L inside b's window. The true break begins at max(free at a, window start) ≤ B, so
+inside its window; the staff member is ready at b at max(free + drive + L, begin + L) ≤ B + L,
+so b starts no later than PyVRP and inside a window. The return is no later, so within the
+shift. Skills, days, max_jobs and capacity hold because the loads do; a route carrying a break
+of another kind in its dimension would have to start it outside its own shift. Breaks in one
+gap are taken in window order (PyVRP may order them otherwise; other placements are tried then).
+
+What PyVRP cannot express: a working route must take its breaks. A route without one is
+PyVRP-feasible but may not be truly feasible; the break prize makes the search keep one on every
+working route it can. Every route is rescheduled with the true matrices by
+``schedule.best_schedule`` (every break placement, the one returning earliest, then the latest
+departure keeping that return), and a route that still fails (a missing break, or an infeasible
+PyVRP answer) gives up jobs, optional ones first, until it holds; those are reported.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+
+import numpy as np
+from pyvrp import solve as pyvrp_solve
+from pyvrp.IteratedLocalSearch import IteratedLocalSearchParams
+from pyvrp.PenaltyManager import PenaltyParams
+from pyvrp.solve import SolveParams
+from pyvrp.stop import MaxIterations
+
+from engines.routing.greedy import solve_greedy
+from engines.routing.model import Job, Problem, Route, Solution, StaffDay, Unassigned
+from engines.routing.schedule import Timed, best_schedule, every_placement
+from engines.routing.solver.encode import Encoded, break_key, encode
+from engines.routing.solver.warm import place_required, warm_start
+
+SOLVER_NAME = "pyvrp-0.14.1"
+OBJECTIVES = ("duration", "distance")
+PROGRESS_INTERVAL_S = 0.25
+# off: even 0.9 × shift at cost 1 cost the city day 6 % more driving (319,453 s against 301,372
+# at 45 s), which the VROOM comparison cannot spare; pass e.g. balance=0.7 to use it
+DEFAULT_BALANCE = None
+# late acceptance over 20 iterations, not PyVRP's 300, from a warm start: with 300 the search
+# drifted into far worse solutions and never came back within a minute (city day and week)
+HISTORY_LENGTH = 20
+FINISH_RESERVE = 0.05  # share of the time limit kept for re-timing the routes
+
+
+def solve(
+    problem: Problem,
+    *,
+    time_limit_s: float,
+    seed: int = 0,
+    objective: str = "duration",
+    progress: Callable[[float, float], None] | None = None,
+    max_iterations: int | None = None,
+    warm: bool | None = None,
+    balance: float | None = DEFAULT_BALANCE,
+    balance_cost: int = 1,
+) -> Solution:
+    """Routes for ``problem`` within ``time_limit_s`` seconds (model building included).
+
+    Same ``seed`` and ``max_iterations`` give the same routes as long as the time limit is not
+    what stops the search (with only a time limit the result depends on machine speed).
+    ``progress(elapsed_s, best_cost)`` is called about every 0.25 s and once at the end.
+    ``warm``: start the search from the greedy routes with a short late-acceptance history;
+    None (default) does so when jobs are optional or staff owe breaks. Pure VRPTW instances
+    search better from PyVRP's own start (Solomon RC106 at 10 s: 0.26 % against 0.96 %).
+    ``balance`` (a share of the shift, or None): beyond it a route costs ``balance_cost`` more
+    per time unit, which spreads work between staff; 0.5 with ``balance_cost`` 2 balances hard.
+    """
+    if objective not in OBJECTIVES:
+        raise ValueError(f"objective must be one of {OBJECTIVES}")
+    if time_limit_s <= 0:
+        raise ValueError("time_limit_s must be > 0")
+    if balance is not None and not 0 < balance <= 1:
+        raise ValueError("balance must lie in (0, 1] or be None")
+    began = time.perf_counter()
+    distance, duration = problem.travel.matrices(problem.locations)
+    distance = np.asarray(distance, dtype=np.int64)
+    duration = np.asarray(duration, dtype=np.int64)
+    lists = (distance.tolist(), duration.tolist())
+
+    unassigned: dict[str, str] = {}
+    windows_by_job: dict[str, list[int]] = {}
+    for job in problem.jobs:
+        reason, windows = _triage(job, problem.staff_days, lists[1])
+        if reason is None:
+            windows_by_job[job.id] = windows
+        else:
+            unassigned[job.id] = reason
+
+    routes: list[Route] = []
+    jobs = {job.id: job for job in problem.jobs}
+    if windows_by_job and problem.staff_days:
+        encoded = encode(
+            problem, windows_by_job, distance, duration, objective, balance, balance_cost
+        )
+        if warm is None:  # prize-collecting models (optional jobs, breaks) start warm
+            warm = any(not j.required for j in problem.jobs) or any(
+                sd.breaks for sd in problem.staff_days
+            )
+        initial = None
+        if warm:
+            greedy = solve_greedy(problem, objective=objective, matrices=lists)
+            routes_in = place_required(problem, greedy, windows_by_job, *lists)
+            initial = warm_start(problem, encoded, routes_in)
+        # infeasibility must be able to cost more than a required job's prize
+        max_penalty = float(max(PenaltyParams().max_penalty, 4 * encoded.required_prize))
+        deadline = began + time_limit_s * (1 - FINISH_RESERVE)
+        stop = _Stop(deadline, max_iterations, progress, began)
+        result = pyvrp_solve(
+            encoded.data,
+            stop,
+            seed=seed,
+            collect_stats=False,
+            display=False,
+            initial_solution=initial,
+            params=SolveParams(
+                ils=IteratedLocalSearchParams(history_length=HISTORY_LENGTH)
+                if warm
+                else IteratedLocalSearchParams(),
+                penalty=PenaltyParams(max_penalty=max_penalty),
+            ),
+        )
+        feasible = result.best.is_feasible()
+        served: set[str] = set()
+        for pv_route in result.best.routes():
+            sd, seq, gaps = _decode(encoded, pv_route, jobs)
+            route, dropped = _fit_route(sd, seq, gaps, *lists)
+            if route is not None:
+                routes.append(route)
+                served.update(v.job_id for v in route.visits)
+            for job, reason in dropped:
+                unassigned[job.id] = reason if feasible else "time_limit"
+        for job_id in windows_by_job:
+            if job_id not in served and job_id not in unassigned:
+                unassigned[job_id] = "capacity" if jobs[job_id].required else "not_worth"
+    elif windows_by_job:
+        unassigned.update(dict.fromkeys(windows_by_job, "no_skill"))
+
+    order = {sd.id: i for i, sd in enumerate(problem.staff_days)}
+    routes.sort(key=lambda r: order[r.staff_day_id])
+    solution = Solution(
+        routes=tuple(routes),
+        unassigned=tuple(
+            Unassigned(job.id, unassigned[job.id]) for job in problem.jobs if job.id in unassigned
+        ),
+        distance=sum(r.distance for r in routes),
+        duration=sum(r.duration for r in routes),
+        runtime_s=time.perf_counter() - began,
+        solver=SOLVER_NAME,
+    )
+    if progress is not None:
+        progress(solution.runtime_s, float(_objective_cost(solution, problem, objective)))
+    return solution
+
+
+def _objective_cost(solution: Solution, problem: Problem, objective: str) -> int:
+    left_out = {u.job_id for u in solution.unassigned}
+    penalties = sum(job.penalty for job in problem.jobs if job.id in left_out)
+    return (solution.duration if objective == "duration" else solution.distance) + penalties
+
+
+class _Stop:
+    """A deadline on the clock of the whole call (PyVRP's own set-up, e.g. its neighbour lists,
+    counts), optionally MaxIterations too, reporting progress on the way."""
+
+    def __init__(self, deadline, max_iterations, progress, began):
+        self._deadline = deadline
+        self._iterations = MaxIterations(max_iterations) if max_iterations is not None else None
+        self._progress = progress
+        self._began = began
+        self._last_report = -PROGRESS_INTERVAL_S
+
+    def __call__(self, best_cost: float) -> bool:
+        now = time.perf_counter()
+        if self._progress is not None:
+            elapsed = now - self._began
+            if elapsed - self._last_report >= PROGRESS_INTERVAL_S:
+                self._last_report = elapsed
+                self._progress(elapsed, float(best_cost))
+        if self._iterations is not None and self._iterations(best_cost):
+            return True
+        return now >= self._deadline
+
+
+# --- triage: jobs no staff-day could ever do are reported before solving ------------------------
+
+
+def _triage(job: Job, staff_days: Sequence[StaffDay], duration) -> tuple[str | None, list[int]]:
+    """(reason, fitting window indices): a reason when no staff-day can do the job alone."""
+    on_day = [sd for sd in staff_days if job.days is None or sd.day in job.days]
+    if not on_day:
+        return "no_day", []
+    skilled = [sd for sd in on_day if job.skills <= sd.skills]
+    if not skilled:
+        return "no_skill", []
+    sized = [
+        sd
+        for sd in skilled
+        if (sd.capacity is None or job.demand <= sd.capacity) and sd.max_jobs != 0
+    ]
+    if not sized:
+        return "capacity", []
+    fitting = [
+        i for i, w in enumerate(job.windows) if any(_fits(job, w, sd, duration) for sd in sized)
+    ]
+    if not fitting:
+        return "no_window", []
+    return None, fitting
+
+
+def _fits(job: Job, window, sd: StaffDay, duration) -> bool:
+    arrival = sd.shift.start + duration[sd.start][job.location]
+    start = max(arrival, window.start)
+    back = start + job.duration + duration[job.location][sd.end]
+    return start <= window.end and back <= sd.shift.end
+
+
+# --- decoding ----------------------------------------------------------------------------------
+
+
+def _decode(encoded: Encoded, pv_route, jobs: dict[str, Job]):
+    """(staff-day, jobs in order, gap of each of its breaks) of one PyVRP route: a break
+    carried by a visit lies in the gap before it."""
+    sd = encoded.vehicles[pv_route.vehicle_type()].pop(0)
+    seq: list[Job] = []
+    by_kind: dict[tuple, list[int]] = {}
+    for activity in pv_route.schedule():
+        if not activity.is_client():
+            continue
+        job_id, _, spec = encoded.clients[activity.idx][1]
+        if spec is not None:
+            by_kind.setdefault(spec, []).append(len(seq))
+        seq.append(jobs[job_id])
+    gaps = []
+    for brk in sd.breaks:
+        found = by_kind.get(break_key(brk))
+        gaps.append(found.pop(0) if found else len(seq))  # a missing break: at the end first
+    return sd, seq, tuple(gaps)
+
+
+def _fit_route(sd, seq, hint, distance, duration) -> tuple[Route | None, list[tuple[Job, str]]]:
+    """A feasible route for ``seq`` (breaks placed), dropping jobs that cannot be kept."""
+    seq = list(seq)
+    dropped: list[tuple[Job, str]] = []
+    while sd.max_jobs is not None and len(seq) > sd.max_jobs:
+        dropped.append((seq.pop(), "capacity"))
+    while sd.capacity is not None and sum(job.demand for job in seq) > sd.capacity:
+        heavy = max(i for i, job in enumerate(seq) if job.demand > 0)
+        dropped.append((seq.pop(heavy), "capacity"))
+    while seq:
+        placements = every_placement(len(sd.breaks), len(seq), hint)
+        result = best_schedule(sd, seq, placements, distance, duration)
+        if isinstance(result, Timed):
+            return result.route(sd.id), dropped
+        reason = "break" if result.kind == "break" else "capacity"
+        failing = min(result.position, len(seq) - 1)
+        # give up an optional job (cheapest, up to the failing stop) before a required one
+        optional = [i for i in range(failing + 1) if not seq[i].required]
+        drop = min(optional, key=lambda i: (seq[i].penalty, -i)) if optional else failing
+        dropped.append((seq.pop(drop), reason))
+        hint = ()
+    return None, dropped
+
+
+__all__ = ["DEFAULT_BALANCE", "OBJECTIVES", "SOLVER_NAME", "solve"]
