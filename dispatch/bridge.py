@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import MarketType
-from dispatch.models import JobKind
+from dispatch.models import JobKind, Route, Stop
 from dispatch.roster import RosterDay, serves
 from engines.routing import Break, HaversineTravel, Problem, StaffDay, TimeWindow, solve
 from engines.routing import Job as EngineJob
@@ -185,6 +185,41 @@ class PeriodModel:
 
     def staff_day_id(self, user_id: int, day: datetime.date) -> str:
         return f"{user_id}:{day.isoformat()}"
+
+    def route_rows(self, plan, engine_route, duration) -> tuple[Route, list[Stop]]:
+        """The Route and Stop rows (unsaved; the stops' route is set once the route is saved) of
+        one engine route of this model; ``duration`` is its travel-time matrix."""
+        day = self.days[engine_route.staff_day_id]
+        sd = next(s for s in self.problem.staff_days if s.id == engine_route.staff_day_id)
+        located = {j.id: j.location for j in self.problem.jobs}
+        legs = [sd.start, *(located[v.job_id] for v in engine_route.visits), sd.end]
+        lunch = engine_route.breaks[0] if engine_route.breaks else None
+        at = self.clock.at
+        route = Route(
+            plan=plan,
+            staff_id=day.user_id,
+            day=day.day,
+            shift_start=day.start,
+            shift_end=day.end,
+            departure=at(engine_route.departure),
+            arrival=at(engine_route.arrival),
+            break_start=at(lunch.start) if lunch else None,
+            break_end=at(lunch.end) if lunch else None,
+            travel_s=travel_of(legs, duration),
+            distance_m=int(engine_route.distance),
+            max_visits=day.max_visits,
+        )
+        stops = [
+            Stop(
+                job_id=int(v.job_id),
+                seq=seq,
+                arrival=at(v.arrival),
+                start=at(v.start),
+                end=at(v.end),
+            )
+            for seq, v in enumerate(engine_route.visits)
+        ]
+        return route, stops
 
 
 def routine_days(

@@ -321,38 +321,10 @@ def _copy_route(route: Route, plan: Plan) -> Route:
 
 
 def _store_route(plan: Plan, model: bridge.PeriodModel, er: EngineRoute) -> Route:
-    day = model.days[er.staff_day_id]
-    sd = next(s for s in model.problem.staff_days if s.id == er.staff_day_id)
-    engine = {j.id: j for j in model.problem.jobs}
     _, duration = model.problem.travel.matrices(model.problem.locations)
-    legs = [sd.start, *(engine[v.job_id].location for v in er.visits), sd.end]
-    lunch = er.breaks[0] if er.breaks else None
-    clock = model.clock
-    route = Route.objects.create(
-        plan=plan,
-        staff_id=day.user_id,
-        day=day.day,
-        shift_start=day.start,
-        shift_end=day.end,
-        departure=clock.at(er.departure),
-        arrival=clock.at(er.arrival),
-        break_start=clock.at(lunch.start) if lunch else None,
-        break_end=clock.at(lunch.end) if lunch else None,
-        travel_s=bridge.travel_of(legs, duration),
-        distance_m=int(er.distance),
-        max_visits=day.max_visits,
-    )
-    Stop.objects.bulk_create(
-        [
-            Stop(
-                route=route,
-                job_id=int(v.job_id),
-                seq=seq,
-                arrival=clock.at(v.arrival),
-                start=clock.at(v.start),
-                end=clock.at(v.end),
-            )
-            for seq, v in enumerate(er.visits)
-        ]
-    )
+    route, stops = model.route_rows(plan, er, duration)
+    route.save()
+    for stop in stops:
+        stop.route = route
+    Stop.objects.bulk_create(stops)
     return route

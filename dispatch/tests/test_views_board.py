@@ -409,6 +409,15 @@ def test_the_urgent_page_offers_to_raise_a_visit_for_the_request(
     assert 'id="urgent-form"' in page
 
 
+def test_the_request_page_links_dispatchers_to_an_urgent_visit(
+    client_for, dispatcher, account_manager, service_request
+):
+    link = reverse("console:dispatch_urgent", args=[service_request.pk])
+    detail = reverse("console:request_detail", args=[service_request.pk])
+    assert link in client_for(dispatcher).get(detail).content.decode()
+    assert link not in client_for(account_manager).get(detail).content.decode()
+
+
 def test_the_urgent_page_is_for_dispatchers_only(client_for, account_manager, service_request):
     url = reverse("console:dispatch_urgent", args=[service_request.pk])
     assert client_for(account_manager).get(url).status_code == 403

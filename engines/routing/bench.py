@@ -20,13 +20,14 @@ compare the means together with the failure counts.
 
 Knobs (environment):
 - ``FLEXSERVE_BENCH_SOLOMON_SECONDS``: per solver and instance, default 10.
-- ``FLEXSERVE_BENCH_SOLOMON_SET``: ``all`` (56 instances, the default) or ``quick`` (``QUICK``:
-  2 fixed instances per class). At 10 s an instance takes ~24 s (ours and OR-Tools use the
-  whole budget, VROOM stops after 0.4–8 s): quick ~5 min, all ~23 min, within bench.run's
-  default 1800 s per-module timeout but not by much.
+- ``FLEXSERVE_BENCH_SOLOMON_SET``: ``all`` (56 instances, the default), ``quick`` (``QUICK``:
+  2 fixed instances per class) or ``none`` (skip Solomon, e.g. for a Gehring–Homberger run
+  alone). At 10 s an instance takes ~24 s (ours and OR-Tools use the whole budget, VROOM stops
+  after 0.4–8 s): quick ~5 min, all ~23 min.
 - ``FLEXSERVE_BENCH_GH200=1``: also the 60 Gehring–Homberger 200-customer instances at 30 s per
   solver, ``gh200_*`` metrics. With both anchors that is over an hour (60 × 3 × 30 s): run it
-  with ``python -m bench.run --only routing --timeout 7200``.
+  with ``python -m bench.run --only routing --timeout 7200``, or set
+  ``FLEXSERVE_BENCH_GH200_SOLVERS=ours`` (a comma list of ours, vroom, ortools) for 30 min.
 - ``FLEXSERVE_BENCH_CITY=0`` skips the city day; ``FLEXSERVE_BENCH_CITY_SECONDS`` (default 45) is
   every solver's budget there (``time_limit_s``; ours builds its model and warm start within it).
 - ``FLEXSERVE_BENCH_WEEK=0`` skips the week (``city.city_week``: 1,300 jobs, 100 staff-days,
@@ -238,6 +239,8 @@ def summarise(runs: list[InstanceRun], prefix: str) -> dict[str, float]:
         gaps = [g for r in runs if solver in r.outcomes and (g := r.gap_pct(solver)) is not None]
         metrics[f"{prefix}_{solver}_gap_pct"] = _mean(gaps)
     for solver in ("ours", "vroom", "ortools"):
+        if not any(solver in r.outcomes for r in runs):
+            continue  # not run (e.g. Gehring–Homberger with ours alone)
         failed = sum(1 for r in runs if solver in r.outcomes and not r.outcomes[solver].feasible)
         metrics[f"{prefix}_failed_{solver}"] = float(failed)
     at_bks = sum(1 for r in runs if (g := r.gap_pct("ours")) is not None and g <= 0)
@@ -428,15 +431,23 @@ def run_solomon() -> dict[str, float]:
         return {}
     seconds = float(os.environ.get("FLEXSERVE_BENCH_SOLOMON_SECONDS", "10"))
     which = os.environ.get("FLEXSERVE_BENCH_SOLOMON_SET", "all")
-    if which not in ("all", "quick"):
-        raise SystemExit(f"FLEXSERVE_BENCH_SOLOMON_SET must be all or quick, not {which!r}")
-    names = QUICK if which == "quick" else None
-    print(f"  Solomon ({which}), {seconds:g} s per solver; gaps of ours / VROOM / OR-Tools")
-    metrics = summarise(run_set(_items("solomon", "solomon_bks.csv", names), seconds), "solomon")
+    if which not in ("all", "quick", "none"):
+        raise SystemExit(f"FLEXSERVE_BENCH_SOLOMON_SET must be all, quick or none, not {which!r}")
+    metrics: dict[str, float] = {}
+    if which != "none":
+        names = QUICK if which == "quick" else None
+        print(f"  Solomon ({which}), {seconds:g} s per solver; gaps of ours / VROOM / OR-Tools")
+        runs = run_set(_items("solomon", "solomon_bks.csv", names), seconds)
+        metrics |= summarise(runs, "solomon")
     if os.environ.get("FLEXSERVE_BENCH_GH200") == "1":
-        print(f"  Gehring–Homberger 200, {GH200_SECONDS:g} s per solver")
+        wanted = os.environ.get("FLEXSERVE_BENCH_GH200_SOLVERS", ",".join(SOLVERS)).split(",")
+        unknown = sorted(set(wanted) - set(SOLVERS))
+        if unknown:
+            raise SystemExit(f"FLEXSERVE_BENCH_GH200_SOLVERS: unknown solvers {unknown}")
+        solvers = {name: SOLVERS[name] for name in wanted}
+        print(f"  Gehring–Homberger 200, {GH200_SECONDS:g} s per solver: {', '.join(solvers)}")
         items = _items("homberger200", "homberger200_bks.csv", None)
-        metrics |= summarise(run_set(items, GH200_SECONDS), "gh200")
+        metrics |= summarise(run_set(items, GH200_SECONDS, solvers), "gh200")
     return metrics
 
 

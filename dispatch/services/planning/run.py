@@ -222,46 +222,14 @@ def _store(plan, solved: list[_Solved], orphans, jobs, began: float, violations:
     travel_total = distance_total = 0
     for item in solved:
         model, solution = item.model, item.solution
-        clock = model.clock
         _, duration = model.problem.travel.matrices(model.problem.locations)
-        engine_jobs = {j.id: j for j in model.problem.jobs}
-        sds = {sd.id: sd for sd in model.problem.staff_days}
         for er in solution.routes:
             if not er.visits:
                 continue
-            day, sd = model.days[er.staff_day_id], sds[er.staff_day_id]
-            legs = [sd.start, *(engine_jobs[v.job_id].location for v in er.visits), sd.end]
-            travel_s = bridge.travel_of(legs, duration)
-            lunch = er.breaks[0] if er.breaks else None
-            routes.append(
-                Route(
-                    plan=plan,
-                    staff_id=day.user_id,
-                    day=day.day,
-                    shift_start=day.start,
-                    shift_end=day.end,
-                    departure=clock.at(er.departure),
-                    arrival=clock.at(er.arrival),
-                    break_start=clock.at(lunch.start) if lunch else None,
-                    break_end=clock.at(lunch.end) if lunch else None,
-                    travel_s=travel_s,
-                    distance_m=int(er.distance),
-                    max_visits=day.max_visits,
-                )
-            )
-            stops_of.append(
-                [
-                    Stop(
-                        job=model.jobs[v.job_id],
-                        seq=seq,
-                        arrival=clock.at(v.arrival),
-                        start=clock.at(v.start),
-                        end=clock.at(v.end),
-                    )
-                    for seq, v in enumerate(er.visits)
-                ]
-            )
-            travel_total += travel_s
+            route, stops = model.route_rows(plan, er, duration)
+            routes.append(route)
+            stops_of.append(stops)
+            travel_total += route.travel_s
             distance_total += int(er.distance)
         for u in solution.unassigned:
             reason = u.reason if u.reason in Unplaced.Reason.values else "time_limit"
