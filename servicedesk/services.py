@@ -74,14 +74,15 @@ def _clean_text(value: str | None, field: str, *, required: bool, max_length: in
     return text
 
 
-def _check_images(files: Sequence[UploadedFile]) -> list[tuple[UploadedFile, str]]:
-    """Photos only (JPEG, PNG, WebP, checked by decoding), at most 3, 5 MB each."""
+def check_images(
+    files: Sequence[UploadedFile], *, max_files: int = MAX_ATTACHMENTS
+) -> list[tuple[UploadedFile, str]]:
+    """Photos only (JPEG, PNG, WebP, checked by decoding), at most ``max_files``, 5 MB each;
+    returns each with its content type (also used for visit photos)."""
     from PIL import Image, UnidentifiedImageError
 
-    if len(files) > MAX_ATTACHMENTS:
-        raise Invalid(
-            fields={"photos": [_("Attach at most %(n)s photos.") % {"n": MAX_ATTACHMENTS}]}
-        )
+    if len(files) > max_files:
+        raise Invalid(fields={"photos": [_("Attach at most %(n)s photos.") % {"n": max_files}]})
     checked = []
     for upload in files:
         if upload.size > MAX_ATTACHMENT_BYTES:
@@ -179,7 +180,7 @@ def request_create(
     description = _clean_text(description, "description", required=False, max_length=4000)
     kind = _resolve_type(request_type)
     shop = _resolve_shop(actor, shop_id)
-    images = _check_images(photos)
+    images = check_images(photos)
     if handle_myself and not policy.has_perm(actor, Perm.REQUEST_WORK):
         raise Forbidden()
     # Everything above only reads and may refuse; the writes are one statement (see persistence).
@@ -639,7 +640,7 @@ def photos_add(
         raise Invalid(
             fields={"photos": [_("A request holds at most %(n)s photos.") % {"n": MAX_ATTACHMENTS}]}
         )
-    checked = _check_images(photos)
+    checked = check_images(photos)
     added = [
         RequestAttachment.objects.create(
             request=request, file=upload, content_type=kind, size=upload.size, uploaded_by=actor

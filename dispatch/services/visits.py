@@ -183,20 +183,13 @@ def _checked_photos(
     photos: Sequence[UploadedFile], errors: dict[str, list[str]]
 ) -> list[tuple[UploadedFile, str]]:
     """Photos sniffed by decoding (servicedesk's check: JPEG, PNG, WebP, 5 MB each)."""
-    from servicedesk.services import _check_images
+    from servicedesk.services import check_images
 
-    if len(photos) > MAX_PHOTOS:
-        errors["photos"] = [_("Attach at most %(n)s photos.") % {"n": MAX_PHOTOS}]
+    try:
+        return check_images(photos, max_files=MAX_PHOTOS)
+    except Invalid as exc:
+        errors.update(exc.fields)
         return []
-    checked = []
-    for upload in photos:
-        try:
-            # One at a time: the servicedesk check also caps a request's count at 3.
-            checked += _check_images([upload])
-        except Invalid as exc:
-            errors.update(exc.fields)
-            return []
-    return checked
 
 
 def _request_note(job: Job, report: VisitReport) -> str:
