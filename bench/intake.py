@@ -20,17 +20,12 @@ description carries: acknowledged but missing is lost, stored twice is a duplica
 """
 
 import contextlib
-import http.client
 import io
 import json
-import math
 import os
 import re
-import secrets
 import shutil
 import signal
-import socket
-import string
 import subprocess
 import sys
 import tempfile
@@ -40,6 +35,8 @@ from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
+
+from bench import _live as live
 
 DATABASE = "postgresql"
 TARGETS = {
@@ -70,204 +67,14 @@ SUPPORT = ROOT / "bench" / "intake_support"
 HELPDESK_VENV = ROOT / "var" / "bench" / "helpdesk-venv"
 HELPDESK_VERSION = "2.6.1"
 HELPDESK_PACKAGES = [f"django-helpdesk=={HELPDESK_VERSION}", "gunicorn", "psycopg[binary]"]
-REDIS_URL = "redis://127.0.0.1:6379/0"
-BROKER_URL = "redis://127.0.0.1:6379/1"
 
 SHOPS, WEEKS = 300, 2
-CLIENTS, WARMUP_S, DURATION_S = 8, 2, 15
-GUNICORN_ARGS = ["--workers", "2", "--worker-class", "sync", "--no-control-socket"]
+WARMUP_S, DURATION_S = 2, 15
 CRASH_DURATION_S, CRASH_KILLS, CRASH_FIRST_KILL_S, CRASH_KILL_EVERY_S = 10, 5, 2.0, 1.5
 REQUEST_TYPES = 5
 
 
 # --- Processes ----------------------------------------------------------------------------------
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _secret(length: int = 50) -> str:
-    return "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(length))
-
-
-class Service:
-    """A process group started for the benchmark; stopped (TERM, then KILL) whatever happens."""
-
-    def __init__(self, name: str, command: list[str], *, cwd: Path, env: dict, log_dir: Path):
-        self.name = name
-        self.log = log_dir / f"{name}.log"
-        with self.log.open("wb") as out:
-            self.process = subprocess.Popen(
-                command,
-                cwd=cwd,
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,
-            )
-
-    def log_tail(self, lines: int = 30) -> str:
-        text = self.log.read_text(errors="replace").splitlines()
-        return "\n".join(text[-lines:])
-
-    def alive(self) -> bool:
-        return self.process.poll() is None
-
-    def stop(self) -> None:
-        if self.process.poll() is not None:
-            return
-        for sig, wait_s in ((signal.SIGTERM, 15), (signal.SIGKILL, 5)):
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, sig)
-            try:
-                self.process.wait(wait_s)
-                return
-            except subprocess.TimeoutExpired:
-                continue
-
-    def children(self) -> list[int]:
-        """Live children of the process (gunicorn's workers), oldest first, read from /proc."""
-        found = []
-        for stat in Path("/proc").glob("[0-9]*/stat"):
-            with contextlib.suppress(OSError, ValueError, IndexError):
-                # The command name may hold spaces: the fields after its ')' are fixed.
-                fields = stat.read_text().rsplit(")", 1)[1].split()  # state, ppid, …
-                if int(fields[1]) == self.process.pid and fields[0] != "Z":
-                    found.append((int(fields[19]), int(stat.parent.name)))  # start time, pid
-        return [pid for _, pid in sorted(found)]
-
-
-@contextlib.contextmanager
-def _services() -> Iterator[list[Service]]:
-    started: list[Service] = []
-    try:
-        yield started
-    finally:
-        for service in reversed(started):
-            service.stop()
-
-
-def _http(port: int, method: str, path: str, headers=None, body: bytes | None = None):
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    try:
-        connection.request(method, path, body=body, headers=headers or {})
-        response = connection.getresponse()
-        return response.status, dict(response.getheaders()), response.read()
-    finally:
-        connection.close()
-
-
-def _wait_ready(service: Service, port: int, path: str, timeout_s: float = 60) -> None:
-    deadline = time.monotonic() + timeout_s
-    last = ""
-    while time.monotonic() < deadline:
-        if not service.alive():
-            raise RuntimeError(f"{service.name} exited:\n{service.log_tail()}")
-        try:
-            status, _, body = _http(port, "GET", path)
-        except OSError as exc:
-            last = str(exc)
-        else:
-            if status == 200:
-                return
-            last = f"HTTP {status}: {body[:300]!r}"
-        time.sleep(0.25)
-    raise RuntimeError(f"{service.name} not ready on {path} ({last}):\n{service.log_tail()}")
-
-
-def _gunicorn(venv_bin: Path, app: str, port: int, log_dir: Path, name: str) -> list[str]:
-    log = str(log_dir / f"{name}-error.log")
-    bind = ["--bind", f"127.0.0.1:{port}", "--error-logfile", log]
-    return [str(venv_bin / "gunicorn"), app, *GUNICORN_ARGS, *bind]
-
-
-# --- Load ---------------------------------------------------------------------------------------
-
-
-def _start_load(config: dict, tmp: Path) -> tuple[subprocess.Popen, Path]:
-    config = {"host": "127.0.0.1", "clients": CLIENTS, "timeout_s": 10, "give_up_s": 30} | config
-    config_path = tmp / f"load-{config['label']}.json"
-    result_path = tmp / f"load-{config['label']}-result.json"
-    config_path.write_text(json.dumps(config))
-    command = [sys.executable, "-m", "bench.intake_support.loadgen"]
-    process = subprocess.Popen(
-        [*command, str(config_path), str(result_path)], cwd=ROOT, stdin=subprocess.DEVNULL
-    )
-    return process, result_path
-
-
-def _finish_load(process: subprocess.Popen, result_path: Path) -> dict:
-    if process.wait(timeout=120) != 0:
-        raise RuntimeError(f"the load generator failed (exit code {process.returncode})")
-    return json.loads(result_path.read_text())
-
-
-def _cpu_seconds(groups: dict[str, int]) -> dict[str, float]:
-    """CPU seconds used so far by each named process group, and by PostgreSQL's processes."""
-    tick = os.sysconf("SC_CLK_TCK")
-    names = {pgid: name for name, pgid in groups.items()}
-    totals = dict.fromkeys([*groups, "postgres"], 0.0)
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        with contextlib.suppress(OSError, ValueError, IndexError):
-            text = stat.read_text()
-            command = text[text.index("(") + 1 : text.rindex(")")]
-            fields = text[text.rindex(")") + 1 :].split()  # state, ppid, pgrp, …
-            seconds = (int(fields[11]) + int(fields[12])) / tick  # utime + stime
-            if name := names.get(int(fields[2])):
-                totals[name] += seconds
-            elif command == "postgres":
-                totals["postgres"] += seconds
-    # Everything the machine ran: what is not ours is other work sharing the cores.
-    busy = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
-    user, nice, system, _idle, _iowait, irq, softirq, steal = map(int, busy[:8])
-    totals["machine"] = (user + nice + system + irq + softirq + steal) / tick
-    return totals
-
-
-def _measured_load(config: dict, tmp: Path, groups: dict[str, int]) -> dict:
-    """One throughput run, and the cores each party used meanwhile (where the time goes)."""
-    before, started = _cpu_seconds(groups), time.monotonic()
-    result = _finish_load(*_start_load(config, tmp))
-    after, wall = _cpu_seconds(groups), time.monotonic() - started
-    shares = {name: (after[name] - before[name]) / wall for name in after}
-    shares["load generator"] = result["cpu_share"]
-    machine = shares.pop("machine")
-    shares["other processes"] = max(0.0, machine - sum(shares.values()))
-    spent = ", ".join(f"{name} {share:.2f}" for name, share in shares.items())
-    print(f"  cores used during the {config['label']} run: {spent} (of {os.cpu_count()})")
-    if shares["other processes"] > 0.25:
-        print("  note: other work shared the machine; figures are lower than on a quiet one")
-    return result
-
-
-def _percentile(values: list[float], q: float) -> float:
-    """Nearest-rank percentile."""
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
-
-
-def _summary(result: dict, *, max_error_share: float = 0.0) -> dict[str, float]:
-    latencies, errors = result["latencies_ms"], sum(result["errors"].values())
-    label = result["label"]
-    if not latencies:
-        raise RuntimeError(f"{label}: nothing acknowledged; {result['error_samples']}")
-    if errors > max_error_share * result["attempts"]:
-        raise RuntimeError(f"{label}: {result['errors']} errors; {result['error_samples']}")
-    summary = {
-        "rps": len(latencies) / result["duration_s"],
-        "p50_ms": _percentile(latencies, 0.50),
-        "p99_ms": _percentile(latencies, 0.99),
-    }
-    print(
-        f"  {label}: {summary['rps']:.1f} req/s, p50 {summary['p50_ms']:.1f} ms, "
-        f"p99 {summary['p99_ms']:.1f} ms, max {max(latencies):.1f} ms; "
-        f"load generator CPU {result['cpu_share']:.2f} cores"
-    )
-    return summary
 
 
 # --- flexserve ----------------------------------------------------------------------------------
@@ -287,26 +94,6 @@ def _seed_flexserve() -> str:
     return out.getvalue().strip().splitlines()[-1]
 
 
-def _flexserve_env() -> dict:
-    env = os.environ.copy()
-    env.pop("FLEXSERVE_INPROCESS_TASKS", None)
-    env.update(
-        FLEXSERVE_MODE="production",
-        SECRET_KEY=_secret(),
-        DATABASE_URL=os.environ["DATABASE_URL"],
-        REDIS_URL=REDIS_URL,
-        CELERY_BROKER_URL=BROKER_URL,
-        SECURE_SSL_REDIRECT="false",
-        ALLOWED_HOSTS="127.0.0.1",
-        API_RATE_LIMIT_PER_MINUTE="1000000",
-        DJANGO_DEBUG="false",
-        LOG_LEVEL="WARNING",
-        # No SMTP server here: e-mail stays in memory, as on the helpdesk side.
-        EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
-    )
-    return env
-
-
 def _active_shops() -> list[int]:
     from customers.models import Shop
 
@@ -314,7 +101,7 @@ def _active_shops() -> list[int]:
 
 
 def _request_types(port: int, token: str) -> list[str]:
-    status, _, body = _http(
+    status, _, body = live.http(
         port, "GET", "/api/service/request-types", {"Authorization": f"Bearer {token}"}
     )
     if status != 200:
@@ -343,23 +130,23 @@ def _check_contract(port: int, token: str, shop_id: int, request_type: str) -> N
         "description": f"bench contract key={key}",
     }
     body = json.dumps(payload).encode()
-    first = _http(port, "POST", "/api/service/requests", headers, body)
+    first = live.http(port, "POST", "/api/service/requests", headers, body)
     if first[0] != 201:
         hint = " (a bearer-token POST must not need a CSRF token)" if first[0] == 403 else ""
         raise RuntimeError(f"POST /api/service/requests: HTTP {first[0]}{hint} {first[2][:300]!r}")
-    again = _http(port, "POST", "/api/service/requests", headers, body)
+    again = live.http(port, "POST", "/api/service/requests", headers, body)
     if again[0] != 201 or json.loads(again[2]) != json.loads(first[2]):
         raise RuntimeError(f"a retry with the same key answered HTTP {again[0]} {again[2][:300]!r}")
     if again[1].get("Idempotent-Replayed", "").lower() != "true":
         print("  note: the replayed answer has no 'Idempotent-Replayed: true' header")
     other = json.dumps(payload | {"title": "bench contract check, changed"}).encode()
-    conflict = _http(port, "POST", "/api/service/requests", headers, other)
+    conflict = live.http(port, "POST", "/api/service/requests", headers, other)
     if conflict[0] != 409:
         raise RuntimeError(f"same key, other body: HTTP {conflict[0]} instead of 409")
 
 
-def _crash_run(gunicorn: Service, config: dict, tmp: Path) -> tuple[dict, int]:
-    process, result_path = _start_load(config, tmp)
+def _crash_run(gunicorn: live.Service, config: dict, tmp: Path) -> tuple[dict, int]:
+    process, result_path = live.start_load(config, tmp)
     started, kills = time.monotonic(), 0
     try:
         for n in range(CRASH_KILLS):
@@ -377,7 +164,7 @@ def _crash_run(gunicorn: Service, config: dict, tmp: Path) -> tuple[dict, int]:
                 kills += 1
                 print(f"    SIGKILL gunicorn worker {victim} at {time.monotonic() - started:.1f} s")
     finally:
-        result = _finish_load(process, result_path)
+        result = live.finish_load(process, result_path)
     return result, kills
 
 
@@ -409,22 +196,24 @@ def _count_crash(result: dict) -> dict[str, float]:
     }
 
 
-def _flexserve(services: list[Service], tmp: Path) -> dict[str, float]:
+def _flexserve(services: list[live.Service], tmp: Path) -> dict[str, float]:
     token = _seed_flexserve()
     shops = _active_shops()
-    env, bin_dir, port = _flexserve_env(), ROOT / ".venv" / "bin", _free_port()
+    env, bin_dir, port = live.flexserve_env(), ROOT / ".venv" / "bin", live.free_port()
     worker = [str(bin_dir / "celery"), "-A", "flexserve", "worker", "--concurrency", "1"]
-    celery = Service("celery", [*worker, "--loglevel", "WARNING"], cwd=ROOT, env=env, log_dir=tmp)
+    celery = live.Service(
+        "celery", [*worker, "--loglevel", "WARNING"], cwd=ROOT, env=env, log_dir=tmp
+    )
     services.append(celery)
-    gunicorn = Service(
+    gunicorn = live.Service(
         "flexserve",
-        _gunicorn(bin_dir, "flexserve.wsgi", port, tmp, "flexserve"),
+        live.gunicorn(bin_dir, "flexserve.wsgi", port, tmp, "flexserve"),
         cwd=ROOT,
         env=env,
         log_dir=tmp,
     )
     services.append(gunicorn)
-    _wait_ready(gunicorn, port, "/healthz")
+    live.wait_ready(gunicorn, port, "/healthz")
     types = _request_types(port, token)
     _check_contract(port, token, shops[0], types[0])
     print(f"  flexserve on :{port}: {len(shops)} shops, request types {', '.join(types)}")
@@ -433,8 +222,8 @@ def _flexserve(services: list[Service], tmp: Path) -> dict[str, float]:
     common["request_types"] = types
     measured = {"warmup_s": WARMUP_S, "duration_s": DURATION_S, "retry": False}
     groups = {"gunicorn": gunicorn.process.pid, "celery": celery.process.pid}
-    intake = _measured_load(common | measured | {"label": "intake"}, tmp, groups)
-    summary = _summary(intake)
+    intake = live.measured_load(common | measured | {"label": "intake"}, tmp, groups)
+    summary = live.summary(intake)
 
     crash_config = {"label": "crash", "warmup_s": 0, "duration_s": CRASH_DURATION_S, "retry": True}
     crash, kills = _crash_run(gunicorn, common | crash_config, tmp)
@@ -504,7 +293,7 @@ def _helpdesk_tickets(url: str) -> int:
         return connection.execute("SELECT count(*) FROM helpdesk_ticket").fetchone()[0]
 
 
-def _helpdesk(services: list[Service], bin_dir: Path, tmp: Path) -> dict[str, float]:
+def _helpdesk(services: list[live.Service], bin_dir: Path, tmp: Path) -> dict[str, float]:
     with _helpdesk_database() as url:
         env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
@@ -514,7 +303,7 @@ def _helpdesk(services: list[Service], bin_dir: Path, tmp: Path) -> dict[str, fl
             "PYTHONUNBUFFERED": "1",
             "DJANGO_SETTINGS_MODULE": "helpdesk_site.settings",
             "HELPDESK_DATABASE_URL": url,
-            "HELPDESK_SECRET_KEY": _secret(),
+            "HELPDESK_SECRET_KEY": live.secret(),
             "HELPDESK_MEDIA_ROOT": str(tmp / "helpdesk-media"),
         }
         started = time.perf_counter()
@@ -526,21 +315,21 @@ def _helpdesk(services: list[Service], bin_dir: Path, tmp: Path) -> dict[str, fl
         )
         print(f"  django-helpdesk database ready in {time.perf_counter() - started:.1f} s")
 
-        port = _free_port()
-        gunicorn = Service(
+        port = live.free_port()
+        gunicorn = live.Service(
             "helpdesk",
-            _gunicorn(bin_dir, "helpdesk_site.wsgi", port, tmp, "helpdesk"),
+            live.gunicorn(bin_dir, "helpdesk_site.wsgi", port, tmp, "helpdesk"),
             cwd=SUPPORT,
             env=env,
             log_dir=tmp,
         )
         services.append(gunicorn)
-        _wait_ready(gunicorn, port, "/tickets/submit/")
+        live.wait_ready(gunicorn, port, "/tickets/submit/")
         config = {"kind": "helpdesk", "label": "helpdesk", "port": port, "queue_id": queue_id}
         config |= {"warmup_s": WARMUP_S, "duration_s": DURATION_S, "retry": False}
-        result = _measured_load(config, tmp, {"gunicorn": gunicorn.process.pid})
+        result = live.measured_load(config, tmp, {"gunicorn": gunicorn.process.pid})
         gunicorn.stop()
-        summary = _summary(result)
+        summary = live.summary(result)
         tickets = _helpdesk_tickets(url)
         if tickets != len(result["acknowledged"]):
             raise RuntimeError(
@@ -557,7 +346,7 @@ def _helpdesk(services: list[Service], bin_dir: Path, tmp: Path) -> dict[str, fl
 def run() -> dict[str, float]:
     """Intake and helpdesk throughput and latency; lost and duplicated requests under crashes."""
     helpdesk_bin = _helpdesk_venv()  # first: a failed install should not cost the other runs
-    with tempfile.TemporaryDirectory(prefix="bench-intake-") as tmp, _services() as services:
+    with tempfile.TemporaryDirectory(prefix="bench-intake-") as tmp, live.services() as services:
         metrics = _flexserve(services, Path(tmp))
         helpdesk = _helpdesk(services, helpdesk_bin, Path(tmp))
     cpu = max(metrics["loadgen_cpu_share"], helpdesk.pop("helpdesk_cpu_share"))
