@@ -1,4 +1,4 @@
-"""Run the benchmarks; print a table; write docs/benchmarks.md and docs/benchmarks.json.
+"""Run the benchmarks; print a table; write docs/benchmarks.{md,json,meta.json}.
 
     python -m bench.run                      # everything (what `make bench` runs)
     python -m bench.run --only seed_demo     # a subset (repeat --only, or separate with commas)
@@ -17,8 +17,30 @@ database, migrated before ``run()``: a temporary SQLite file, or a PostgreSQL da
 ``flexserve_bench_<pid>`` created on ``$BENCH_POSTGRES_URL`` (default
 postgresql://postgres@127.0.0.1:5432/postgres) and always dropped afterwards. When PostgreSQL is
 unreachable its modules are reported as skipped. The child runs in the embedded mode with
-background tasks in-process and synchronous, DEBUG off. docs/benchmarks.json is a flat
-metric → number object, merged with the previous file so a subset keeps the other metrics.
+background tasks in-process and synchronous, DEBUG off.
+
+Provenance. docs/benchmarks.json stays a flat metric → number object for tools; beside it
+docs/benchmarks.meta.json says which run produced each number::
+
+    {"latest": "<run id>",
+     "runs": {"<run id>": {"commit": sha | "unknown", "dirty": bool | null, "date": iso,
+                           "machine": {...machine()...}, "modules": [names run],
+                           "modules_seconds": {name: s}, "failed": {name: why},
+                           "skipped": {name: why}, "complete": bool}},
+     "metrics": {"<metric>": {"run": "<run id>", "module": "<name>"}}}
+
+``dirty`` is whether ``git status --porcelain`` showed changes other than docs/benchmarks.*. A run
+is complete when it ran every discovered module and none failed or was skipped. Each run merges
+into the previous files (see ``merge``):
+
+- a metric this run measured is *current*; every other kept metric is *stale* and keeps the
+  run (commit, date, machine) that measured it. A failed or skipped module's figures stay stale.
+- a stale metric is dropped when its module ran successfully now, did not produce it and does
+  not declare it (TARGETS/ANCHORS/NOTES): the module measures something else now. It is also
+  dropped when its module no longer exists, or, if its module is unknown (figures from before
+  provenance was recorded, run "unknown"), when a complete run did not produce it.
+- a target is judged (ok / MISSED) only for current metrics; stale rows say "stale".
+- a ratio to an anchor is shown only when the metric and its anchor come from the same known run.
 """
 
 import argparse
@@ -258,6 +280,148 @@ def child(module_name: str, database: str, result_path: str) -> None:
     Path(result_path).write_text(json.dumps({"metrics": metrics}))
 
 
+# --- Provenance ---------------------------------------------------------------------------------
+
+LEGACY_RUN = "unknown"  # figures from before runs were recorded: commit, date, machine unknown
+LEGACY_INFO = {
+    "commit": "unknown",
+    "dirty": None,
+    "date": "unknown",
+    "machine": {},
+    "modules": [],
+    "modules_seconds": {},
+    "failed": {},
+    "skipped": {},
+    "complete": False,
+}
+OWN_FILES = "docs/benchmarks."  # the runner's own output does not make the tree dirty
+
+
+def _porcelain_dirty(porcelain: str) -> bool:
+    """Whether `git status --porcelain` lists a change other than docs/benchmarks.*."""
+    for line in porcelain.splitlines():
+        path = line[3:].split(" -> ")[-1].strip().strip('"')
+        if path and not path.startswith(OWN_FILES):
+            return True
+    return False
+
+
+def git_state(root: Path) -> tuple[str, bool | None]:
+    """(commit sha, dirty) of the tree at root; ("unknown", None) without git or a repository."""
+
+    def git(*args: str) -> str:
+        done = subprocess.run(
+            ["git", *args], cwd=root, capture_output=True, text=True, timeout=30, check=True
+        )
+        return done.stdout
+
+    try:
+        commit = git("rev-parse", "HEAD").strip()
+        dirty = _porcelain_dirty(git("status", "--porcelain"))
+    except (OSError, subprocess.SubprocessError):
+        return "unknown", None
+    return commit or "unknown", dirty
+
+
+def new_run(
+    now: datetime.datetime, commit: str, dirty: bool | None, info: dict, taken: set[str]
+) -> dict:
+    """This run's record; its id (UTC time, short commit) is unique among the taken ones."""
+    utc = now.astimezone(datetime.UTC)
+    base = f"{utc:%Y%m%dT%H%M%SZ}" + (f"-{commit[:7]}" if commit != "unknown" else "")
+    run_id, n = base, 1
+    while run_id in taken or run_id == LEGACY_RUN:
+        n += 1
+        run_id = f"{base}-{n}"
+    return {
+        "id": run_id,
+        "commit": commit,
+        "dirty": dirty,
+        "date": now.isoformat(timespec="seconds"),
+        "machine": info,
+    }
+
+
+def _declared(module: Module) -> set[str]:
+    """The metrics a module names in its declarations (it may not produce them every run)."""
+    return {*module.targets, *module.anchors, *module.anchors.values(), *module.notes}
+
+
+def merge(
+    previous_values: dict,
+    previous_meta: dict,
+    outcomes: list[Outcome],
+    run: dict,
+    modules: list[Module],
+) -> tuple[dict[str, float], dict]:
+    """The new benchmarks.json and benchmarks.meta.json contents (see the module docstring).
+
+    ``run`` is ``new_run(...)``; ``modules`` are all the discovered modules. The values list this
+    run's metrics first, in the order measured, then the stale ones.
+    """
+    discovered = {m.name: m for m in modules}
+    declared_by: dict[str, str] = {}
+    for m in modules:
+        for metric in sorted(_declared(m)):
+            declared_by.setdefault(metric, m.name)
+    succeeded = {o.module.name for o in outcomes if not (o.failed or o.skipped)}
+    complete = set(discovered) <= succeeded
+    runs_before = previous_meta.get("runs") if isinstance(previous_meta, dict) else None
+    runs_before = runs_before if isinstance(runs_before, dict) else {}
+    metrics_before = previous_meta.get("metrics") if isinstance(previous_meta, dict) else None
+    metrics_before = metrics_before if isinstance(metrics_before, dict) else {}
+
+    values: dict[str, float] = {}
+    provenance: dict[str, dict[str, str]] = {}
+    for outcome in outcomes:
+        for metric, value in outcome.metrics.items():
+            values[metric] = value
+            provenance[metric] = {"run": run["id"], "module": outcome.module.name}
+
+    for metric, value in previous_values.items():
+        if metric in values or isinstance(value, bool) or not isinstance(value, int | float):
+            continue
+        before = metrics_before.get(metric)
+        before = before if isinstance(before, dict) else {}
+        run_id = before.get("run")
+        if run_id not in runs_before or run_id == LEGACY_RUN:
+            run_id = LEGACY_RUN
+        module = before.get("module") or declared_by.get(metric, "")
+        if module and module not in discovered:
+            continue  # its module is gone
+        if module in succeeded and metric not in _declared(discovered[module]):
+            continue  # its module ran and measures something else now
+        if not module and complete:
+            continue  # nobody declares it and no module produced it
+        values[metric] = value
+        provenance[metric] = {"run": run_id, "module": module}
+
+    this_run = {k: v for k, v in run.items() if k != "id"}
+    this_run.update(
+        modules=[o.module.name for o in outcomes],
+        modules_seconds={o.module.name: round(o.seconds, 1) for o in outcomes},
+        failed={o.module.name: o.failed for o in outcomes if o.failed},
+        skipped={o.module.name: o.skipped for o in outcomes if o.skipped},
+        complete=complete,
+    )
+    runs = {}  # only the runs some kept metric refers to, and this one
+    for run_id in sorted({p["run"] for p in provenance.values()} - {run["id"]}):
+        runs[run_id] = LEGACY_INFO if run_id == LEGACY_RUN else runs_before[run_id]
+    runs[run["id"]] = this_run
+    return values, {"latest": run["id"], "runs": runs, "metrics": provenance}
+
+
+def load_previous(docs: Path) -> tuple[dict, dict]:
+    """benchmarks.json and benchmarks.meta.json as they are; {} for a missing or broken file."""
+    found = []
+    for name in ("benchmarks.json", "benchmarks.meta.json"):
+        data = {}
+        with contextlib.suppress(OSError, ValueError):
+            data = json.loads((docs / name).read_text(encoding="utf-8"))
+        found.append(data if isinstance(data, dict) else {})
+    return found[0], found[1]
+
+
 # --- Reporting ----------------------------------------------------------------------------------
 
 
@@ -286,49 +450,53 @@ class Row:
     value: float
     unit: str
     target: str
-    status: str
+    status: str  # "ok" / "MISSED" for a current metric with a target, "stale", or ""
     ratio: str
     notes: str
-    earlier: str  # "earlier run" when this run did not measure it
+    run: str  # the id of the run that measured it
+    stale: bool  # measured by an earlier run, not this one
 
 
-def table_rows(
-    outcomes: list[Outcome], modules: list[Module], merged: dict[str, float]
-) -> list[Row]:
-    """One row per metric of this run, then the metrics only earlier runs measured."""
-    declared = {}
-    for m in modules:
-        for metric in (*m.targets, *m.anchors, *m.notes):
-            declared.setdefault(metric, m)
-    measured = {metric: o.module for o in outcomes for metric in o.metrics}
+def table_rows(values: dict[str, float], meta: dict, modules: list[Module]) -> list[Row]:
+    """This run's metrics in the order measured, then the stale ones newest run first."""
+    by_name = {m.name: m for m in modules}
+    latest = meta["latest"]
+    provenance = meta["metrics"]
+    current = [m for m in values if provenance[m]["run"] == latest]
+    stale = sorted((m for m in values if provenance[m]["run"] != latest), key=lambda m: m)
+    stale.sort(key=lambda m: provenance[m]["module"])
+    stale.sort(key=lambda m: provenance[m]["run"], reverse=True)  # ids start with the UTC time
+    stale.sort(key=lambda m: provenance[m]["run"] == LEGACY_RUN)
     rows = []
-    for metric in [*measured, *sorted(set(merged) - set(measured))]:
-        module = measured.get(metric) or declared.get(metric)
-        value = merged[metric]
+    for metric in [*current, *stale]:
+        run_id = provenance[metric]["run"]
+        module = by_name.get(provenance[metric]["module"])
+        value = values[metric]
+        is_stale = run_id != latest
         target = status = ratio = ""
         if module and metric in module.targets:
             limit, op = module.targets[metric]
             target = f"{op} {limit:g}"
-            status = "ok" if OPERATORS[op](value, limit) else "MISSED"
+            status = "stale" if is_stale else "ok" if OPERATORS[op](value, limit) else "MISSED"
+        elif is_stale:
+            status = "stale"
         if module and metric in module.anchors:
             anchor = module.anchors[metric]
-            if merged.get(anchor):
-                ratio = f"{value / merged[anchor]:.1f}× {anchor}"
-        notes = module.notes.get(metric, "") if module else ""
-        earlier = "" if metric in measured else "earlier run"
-        if earlier:
-            notes = f"{notes} ({earlier})".strip()
+            same_run = anchor in values and provenance[anchor]["run"] == run_id
+            if same_run and run_id != LEGACY_RUN and values[anchor]:
+                ratio = f"{value / values[anchor]:.1f}× {anchor}"
         rows.append(
             Row(
-                module.name if module else "",
-                metric,
-                value,
-                unit_of(metric),
-                target,
-                status,
-                ratio,
-                notes,
-                earlier,
+                module=provenance[metric]["module"],
+                metric=metric,
+                value=value,
+                unit=unit_of(metric),
+                target=target,
+                status=status,
+                ratio=ratio,
+                notes=module.notes.get(metric, "") if module else "",
+                run=run_id,
+                stale=is_stale,
             )
         )
     return rows
@@ -336,7 +504,18 @@ def table_rows(
 
 def print_table(rows: list[Row], outcomes: list[Outcome]) -> None:
     headers = ("metric", "value", "unit", "target", "", "vs anchor", "")
-    cells = [(r.metric, fmt(r.value), r.unit, r.target, r.status, r.ratio, r.earlier) for r in rows]
+    cells = [
+        (
+            r.metric,
+            fmt(r.value),
+            r.unit,
+            r.target,
+            r.status,
+            r.ratio,
+            f"from run {r.run}" if r.stale else "",
+        )
+        for r in rows
+    ]
     widths = [max(len(str(c[i])) for c in [headers, *cells]) for i in range(len(headers))]
     print()
     print("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip())
@@ -383,41 +562,130 @@ def machine() -> dict[str, str]:
     }
 
 
-def write_docs(rows: list[Row], outcomes: list[Outcome], merged: dict[str, float]) -> None:
-    DOCS.mkdir(exist_ok=True)
-    (DOCS / "benchmarks.json").write_text(json.dumps(merged, indent=2, sort_keys=True) + "\n")
-    info = machine()
-    now = datetime.datetime.now().astimezone()
+HEADER = """\
+# Benchmarks
+
+Measured with `make bench` (`.venv/bin/python -m bench.run`; `--only NAME` runs a
+subset). Each module runs in its own process on a fresh, migrated database: a temporary
+SQLite file, or a temporary PostgreSQL database. Sizes and seeds are fixed in the
+modules (`bench/*.py`, `engines/*/bench.py`); `docs/benchmarks.json` holds the same
+numbers, and `docs/benchmarks.meta.json` the run (commit, date, machine) behind each one.
+
+How to read this page: the first table holds only the figures measured by the run described
+right above it; their targets are judged there (*ok* or *MISSED*). A figure that run did not
+measure (its module was not selected, failed or was skipped) is listed under *Stale figures*
+with the run that measured it — its own commit, date and machine in the legend. A stale figure
+is never judged against its target (status *stale*), and may come from older code or another
+machine, so compare it with care. *vs anchor* divides a metric by a simpler measurement taken
+in the same run, so machines of different speed can be compared; no ratio is shown across runs.
+"""
+
+
+def _commit_text(run: dict) -> str:
+    commit = run.get("commit", "unknown")
+    if commit == "unknown":
+        return "unknown"
+    dirty = run.get("dirty")
+    state = "with uncommitted changes" if dirty else "clean tree" if dirty is False else "?"
+    return f"`{commit[:12]}` ({state})"
+
+
+def _machine_lines(info: dict) -> list[str]:
+    if not info:
+        return ["- Machine: unknown"]
+    return [
+        f"- Machine: {info.get('cpu', '?')}, {info.get('cores', '?')} cores, {info.get('os', '?')}",
+        f"- Python {info.get('python', '?')}; SQLite {info.get('sqlite', '?')}; "
+        f"{info.get('postgresql', '?')}",
+    ]
+
+
+def _modules_text(run: dict) -> str:
+    parts = []
+    for name in run.get("modules", []):
+        if name in run.get("failed", {}):
+            parts.append(f"{name} (failed: {run['failed'][name]})")
+        elif name in run.get("skipped", {}):
+            parts.append(f"{name} (skipped: {run['skipped'][name]})")
+        else:
+            parts.append(f"{name} ({run.get('modules_seconds', {}).get(name, 0):.0f} s)")
+    return ", ".join(parts) or "none"
+
+
+def _table(rows: list[Row], with_run: bool) -> list[str]:
+    run_head, run_rule = ("run | ", "--- | ") if with_run else ("", "")
     lines = [
-        "# Benchmarks",
-        "",
-        "Measured with `make bench` (`.venv/bin/python -m bench.run`; `--only NAME` runs a",
-        "subset). Each module runs in its own process on a fresh, migrated database: a temporary",
-        "SQLite file, or a temporary PostgreSQL database. Sizes and seeds are fixed in the",
-        "modules (`bench/*.py`, `engines/*/bench.py`); `docs/benchmarks.json` holds the same",
-        "numbers. *vs anchor* divides a metric by a simpler measurement taken in the same run,",
-        "so machines of different speed can be compared.",
-        "",
-        f"- Date: {now:%Y-%m-%d %H:%M %Z}",
-        f"- Machine: {info['cpu']}, {info['cores']} cores, {info['os']}",
-        f"- Python {info['python']}; SQLite {info['sqlite']}; {info['postgresql']}",
-        "",
-        "| module | metric | value | unit | target | | vs anchor | notes |",
-        "| --- | --- | ---: | --- | --- | --- | --- | --- |",
+        f"| module | metric | value | unit | target | status | vs anchor | {run_head}notes |",
+        f"| --- | --- | ---: | --- | --- | --- | --- | {run_rule}--- |",
     ]
     for r in rows:
+        run_cell = f"{r.run} | " if with_run else ""
         lines.append(
             f"| {r.module} | `{r.metric}` | {fmt(r.value)} | {r.unit} | {r.target} | "
-            f"{r.status} | {r.ratio} | {r.notes} |"
+            f"{r.status} | {r.ratio} | {run_cell}{r.notes} |"
         )
-    skipped = [o for o in outcomes if o.skipped or o.failed]
-    if skipped:
-        lines += ["", "Not measured in this run:", ""]
+    return lines
+
+
+def render_docs(rows: list[Row], meta: dict, modules: list[Module]) -> str:
+    """docs/benchmarks.md: this run's provenance and figures, then the stale ones by run."""
+    latest = meta["latest"]
+    run = meta["runs"][latest]
+    not_run = [m.name for m in modules if m.name not in run.get("modules", [])]
+    complete = "yes" if run.get("complete") else "no"
+    if not run.get("complete"):
+        missing = [*not_run, *run.get("failed", {}), *run.get("skipped", {})]
+        complete += f" — not measured: {', '.join(missing)}" if missing else ""
+    lines = [
+        HEADER,
+        "## This run",
+        "",
+        f"- Run: `{latest}`",
+        f"- Commit: {_commit_text(run)}",
+        f"- Date: {run.get('date', 'unknown')}",
+        *_machine_lines(run.get("machine", {})),
+        f"- Modules run: {_modules_text(run)}",
+        f"- Complete (every module measured): {complete}",
+        "",
+    ]
+    current = [r for r in rows if not r.stale]
+    lines += _table(current, with_run=False) if current else ["No figures measured in this run."]
+    stale = [r for r in rows if r.stale]
+    if stale:
         lines += [
-            f"- {o.module.name}: {'skipped, ' + o.skipped if o.skipped else 'failed, ' + o.failed}"
-            for o in skipped
+            "",
+            "## Stale figures (measured by earlier runs)",
+            "",
+            "Not measured by the run above; each keeps the run that measured it. Targets are not",
+            "judged on these figures.",
+            "",
         ]
-    (DOCS / "benchmarks.md").write_text("\n".join(lines) + "\n")
+        for run_id in dict.fromkeys(r.run for r in stale):
+            earlier = meta["runs"].get(run_id, LEGACY_INFO)
+            lines.append(f"### Run `{run_id}`")
+            lines.append("")
+            if run_id == LEGACY_RUN:
+                lines.append("- Recorded before provenance was kept: commit, date, machine unknown")
+            else:
+                lines += [
+                    f"- Commit: {_commit_text(earlier)}",
+                    f"- Date: {earlier.get('date', 'unknown')}",
+                    *_machine_lines(earlier.get("machine", {})),
+                    f"- Modules run: {_modules_text(earlier)}",
+                    f"- Complete: {'yes' if earlier.get('complete') else 'no'}",
+                ]
+            lines.append("")
+        lines += _table(stale, with_run=True)
+    return "\n".join(lines) + "\n"
+
+
+def write_docs(values: dict[str, float], meta: dict, text: str) -> None:
+    DOCS.mkdir(exist_ok=True)
+    (DOCS / "benchmarks.json").write_text(json.dumps(values, indent=2, sort_keys=True) + "\n")
+    (DOCS / "benchmarks.meta.json").write_text(
+        json.dumps(meta, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    )
+    (DOCS / "benchmarks.md").write_text(text)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -440,6 +708,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{m.name:<28} {m.database:<10} {m.module}")
         return 0
     chosen = select(modules, args.only)
+    started = datetime.datetime.now().astimezone()
+    commit, dirty = git_state(ROOT)
     outcomes = []
     for index, module in enumerate(chosen, start=1):
         print(f"[{index}/{len(chosen)}] {module.name} ({module.database}) …", flush=True)
@@ -450,19 +720,20 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {outcome.skipped or outcome.failed}")
         outcomes.append(outcome)
 
-    path = DOCS / "benchmarks.json"
-    merged: dict[str, float] = {}
-    if path.exists():
-        with contextlib.suppress(ValueError):
-            earlier = json.loads(path.read_text())
-            merged = {k: v for k, v in earlier.items() if isinstance(v, int | float)}
-    for outcome in outcomes:
-        merged.update(outcome.metrics)
-    rows = table_rows(outcomes, modules, merged)
+    previous_values, previous_meta = load_previous(DOCS)
+    taken = set(previous_meta.get("runs") or {})
+    run = new_run(started, commit, dirty, machine(), taken)
+    values, meta = merge(previous_values, previous_meta, outcomes, run, modules)
+    rows = table_rows(values, meta, modules)
     print_table(rows, outcomes)
+    tree = "uncommitted changes" if dirty else "clean" if dirty is False else "git state unknown"
+    print(f"\nrun {run['id']}: commit {commit[:12]} ({tree}), {len(outcomes)} module(s)")
+    if any(r.stale for r in rows):
+        print("rows marked 'from run …' are stale: this run did not measure them")
     if not args.no_write:
-        write_docs(rows, outcomes, merged)
-        print(f"\nwrote {DOCS.relative_to(ROOT)}/benchmarks.md and benchmarks.json")
+        write_docs(values, meta, render_docs(rows, meta, modules))
+        where = DOCS.relative_to(ROOT) if DOCS.is_relative_to(ROOT) else DOCS
+        print(f"wrote {where}/benchmarks.md, benchmarks.json and benchmarks.meta.json")
     return 1 if any(o.failed for o in outcomes) else 0
 
 
