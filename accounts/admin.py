@@ -19,7 +19,8 @@ class UserAdmin(DjangoUserAdmin):
 
 @admin.register(Department)
 class DepartmentAdmin(admin.ModelAdmin):
-    list_display = ("code", "name", "kind", "is_active")
+    list_display = ("code", "name", "kind", "city_wide", "is_active")
+    list_filter = ("city_wide", "is_active")
 
 
 @admin.register(Skill)

@@ -2,7 +2,8 @@
 
 A user has exactly one role. Shop owners are linked to their shop from the shop's side
 (``customers.Shop.owner_account``); staff have a department, skills and a territory (the grids
-they serve, ``customers.Grid.staff``).
+they serve, ``customers.Grid.staff``). A city-wide department (``Department.city_wide``) lets its
+members see its whole queue, whatever the shop's grid.
 """
 
 import hashlib
@@ -39,6 +40,16 @@ class Department(models.Model):
     name = models.CharField(_("name"), max_length=80)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.SERVICE)
     is_active = models.BooleanField(_("active"), default=True)
+    # Customer service and logistics answer every shop of the city: their members see the whole
+    # department queue. Members of other departments see the requests of their grids' shops.
+    city_wide = models.BooleanField(
+        _("city-wide"),
+        default=False,
+        help_text=_(
+            "Its members see and work its whole queue and its support tasks, for every shop of "
+            "the city. Otherwise they see the requests of the shops of their grids only."
+        ),
+    )
 
     class Meta:
         ordering = ["code"]

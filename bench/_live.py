@@ -3,23 +3,29 @@ stopped, a gunicorn command, HTTP on loopback, the separate load generator
 (``bench.intake_support.loadgen``) and where the machine's cores went meanwhile.
 
 Used by the intake, fault and import benchmarks, which run flexserve as in production:
-gunicorn with 2 sync workers, Redis, a Celery worker, DEBUG off.
+gunicorn with 2 sync workers, Redis, a Celery worker, DEBUG off. The fault benchmark also starts
+its own PostgreSQL cluster and Redis server (never the machine's), so it may stop them.
 """
 
 import contextlib
-import http.client
+import glob
+import http.client as http_client
 import json
 import math
 import os
+import pwd
 import secrets
+import shutil
 import signal
 import socket
 import string
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -96,8 +102,11 @@ def services() -> Iterator[list[Service]]:
             service.stop()
 
 
-def http(port: int, method: str, path: str, headers=None, body: bytes | None = None):
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+def http(
+    port: int, method: str, path: str, headers=None, body: bytes | None = None, timeout_s=30.0
+):
+    """One request on loopback: the status, the headers and the body."""
+    connection = http_client.HTTPConnection("127.0.0.1", port, timeout=timeout_s)
     try:
         connection.request(method, path, body=body, headers=headers or {})
         response = connection.getresponse()
@@ -128,6 +137,12 @@ def gunicorn(venv_bin: Path, app: str, port: int, log_dir: Path, name: str) -> l
     log = str(log_dir / f"{name}-error.log")
     bind = ["--bind", f"127.0.0.1:{port}", "--error-logfile", log]
     return [str(venv_bin / "gunicorn"), app, *GUNICORN_ARGS, *bind]
+
+
+def flexserve_web(env: dict, port: int, log_dir: Path) -> Service:
+    """flexserve under gunicorn, as production serves it (``GUNICORN_ARGS``)."""
+    command = gunicorn(ROOT / ".venv" / "bin", "flexserve.wsgi", port, log_dir, "flexserve")
+    return Service("flexserve", command, cwd=ROOT, env=env, log_dir=log_dir)
 
 
 # --- Load ---------------------------------------------------------------------------------------
@@ -227,9 +242,217 @@ def flexserve_env() -> dict:
         SECURE_SSL_REDIRECT="false",
         ALLOWED_HOSTS="127.0.0.1",
         API_RATE_LIMIT_PER_MINUTE="1000000",
+        INTAKE_RATE_LIMIT_PER_SHOP_PER_HOUR="1000000",
         DJANGO_DEBUG="false",
         LOG_LEVEL="WARNING",
         # No SMTP server here: e-mail stays in memory, as on the helpdesk side.
         EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
     )
     return env
+
+
+def celery_worker(env: dict, log_dir: Path, name: str = "celery") -> Service:
+    """One prefork worker process (its pool child runs the tasks), as production runs it."""
+    command = [str(ROOT / ".venv" / "bin" / "celery"), "-A", "flexserve", "worker"]
+    command += ["--concurrency", "1", "--loglevel", "WARNING", "--hostname", f"{name}@%h"]
+    return Service(name, command, cwd=ROOT, env=env, log_dir=log_dir)
+
+
+def send_task(broker_url: str, name: str, *args: object) -> None:
+    """Put a task on the broker as flexserve would (this process runs with no broker)."""
+    from celery import Celery
+
+    app = Celery("bench", broker=broker_url)
+    try:
+        app.send_task(name, args=list(args))
+    finally:
+        app.close()
+
+
+# --- Data ---------------------------------------------------------------------------------------
+
+
+def request_types(port: int, token: str, limit: int = 5) -> list[str]:
+    """Codes of up to ``limit`` active request types, read through the API."""
+    status, _, body = http(
+        port, "GET", "/api/service/request-types", {"Authorization": f"Bearer {token}"}
+    )
+    if status != 200:
+        raise RuntimeError(f"GET /api/service/request-types: HTTP {status} {body[:300]!r}")
+    data = json.loads(body)
+    items = data.get("items", []) if isinstance(data, dict) else data
+    codes = [t["code"] for t in items if t.get("is_active", t.get("active", True))]
+    if not codes:
+        raise RuntimeError("no active request type: the intake cannot be measured")
+    return codes[:limit]
+
+
+def count_stored(label: str, acknowledged: list[str]) -> dict[str, int]:
+    """Requests of a load run in the database, by the key each description carries."""
+    import re
+    from collections import Counter
+
+    from servicedesk.models import ServiceRequest
+
+    prefix = f"bench {label} key="
+    key_of = re.compile(rf"^{re.escape(prefix)}([0-9a-f-]{{36}})")
+    stored = Counter(
+        m.group(1)
+        for d in ServiceRequest.objects.filter(description__startswith=prefix)
+        .values_list("description", flat=True)
+        .iterator()
+        if (m := key_of.match(d))
+    )
+    acked = set(acknowledged)
+    return {
+        "acknowledged": len(acked),
+        "stored": sum(stored.values()),
+        "lost": len(acked - set(stored)),
+        "duplicates": sum(n - 1 for n in stored.values() if n > 1),
+        "unacknowledged": len(set(stored) - acked),
+    }
+
+
+def shop_owner_tokens(count: int) -> list[list]:
+    """[shop id, bearer token] of the first ``count`` active shops that have an owner's log-in."""
+    from accounts.services import api_token_create
+    from customers.models import Shop
+
+    shops = (
+        Shop.objects.filter(status=Shop.Status.ACTIVE, owner_account__is_active=True)
+        .select_related("owner_account")
+        .order_by("pk")[:count]
+    )
+    owners = [[s.pk, api_token_create(user=s.owner_account, name="bench")[1]] for s in shops]
+    if len(owners) < count:
+        raise RuntimeError(f"only {len(owners)} shops with an owner's log-in; {count} needed")
+    return owners
+
+
+def use_database(url: str) -> None:
+    """Point this process's default database connection at ``url`` (closed, reopened on use)."""
+    from django.db import connections
+
+    parts = urlsplit(url)
+    connection = connections["default"]
+    connection.close()
+    connection.settings_dict.update(
+        NAME=parts.path.lstrip("/"),
+        USER=unquote(parts.username or ""),
+        PASSWORD=unquote(parts.password or ""),
+        HOST=parts.hostname or "",
+        PORT=str(parts.port or ""),
+    )
+
+
+# --- Services of the fault benchmark's own ------------------------------------------------------
+
+
+def redis_server(port: int, log_dir: Path, name: str = "redis") -> Service:
+    """A throw-away redis-server on ``port``: no persistence, gone when stopped."""
+    command = [shutil.which("redis-server") or "redis-server", "--port", str(port)]
+    command += ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(log_dir)]
+    return Service(
+        name, command, cwd=log_dir, env={"PATH": os.environ.get("PATH", "")}, log_dir=log_dir
+    )
+
+
+class PostgresCluster:
+    """A throw-away PostgreSQL cluster (initdb, pg_ctl) on its own port and temp directory.
+
+    Never the machine's service: this one may be stopped hard. initdb refuses root, so as root
+    the cluster runs as the ``postgres`` OS user, in a directory it owns.
+    """
+
+    def __init__(self):
+        found = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"))
+        pg_ctl = found[-1] if found else shutil.which("pg_ctl")
+        if not pg_ctl:
+            raise RuntimeError("pg_ctl not found (/usr/lib/postgresql/*/bin or PATH)")
+        self.bin = Path(pg_ctl).parent
+        self.port = free_port()
+        self.as_user: list[str] = []
+        self.dir = Path(tempfile.mkdtemp(prefix="flexserve-fault-pg-"))
+        if os.geteuid() == 0:
+            self.as_user = ["runuser", "-u", "postgres", "--"]
+            user = pwd.getpwnam("postgres")
+            os.chown(self.dir, user.pw_uid, user.pw_gid)
+        self.data = self.dir / "data"
+        self.log = self.dir / "postgres.log"
+
+    def _run(self, *command: str, timeout: float = 120) -> None:
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8"}
+        done = subprocess.run(
+            [*self.as_user, *command], env=env, capture_output=True, text=True, timeout=timeout
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"{command[0]} failed: {done.stdout[-500:]} {done.stderr[-500:]}")
+
+    def init(self) -> None:
+        self._run(
+            str(self.bin / "initdb"),
+            "-D",
+            str(self.data),
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "--encoding=UTF8",
+            "--no-sync",
+        )
+
+    def start(self) -> None:
+        options = f"-p {self.port} -c listen_addresses=127.0.0.1 "
+        options += f"-c unix_socket_directories={self.dir}"
+        self._run(
+            str(self.bin / "pg_ctl"),
+            "-D",
+            str(self.data),
+            "-l",
+            str(self.log),
+            "-o",
+            options,
+            "-w",
+            "-t",
+            "60",
+            "start",
+        )
+
+    def stop_immediate(self) -> None:
+        """Like a crash: no checkpoint, clients cut off; the next start replays the WAL."""
+        self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop")
+
+    def url(self, database: str = "postgres") -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
+
+    def create_database(self, name: str) -> str:
+        import psycopg
+
+        with psycopg.connect(self.url(), autocommit=True) as admin:
+            admin.execute(f'CREATE DATABASE "{name}"')
+        return self.url(name)
+
+    def close(self) -> None:
+        with contextlib.suppress(RuntimeError, subprocess.SubprocessError, OSError):
+            if (self.data / "postmaster.pid").exists():
+                self.stop_immediate()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def outbox_messages(label: str, keys) -> list[int]:
+    """Outbox messages of the requests a load run stored under these keys."""
+    from servicedesk.models import OutboxMessage
+
+    keys, prefix = set(keys), f"bench {label} key="
+    found = OutboxMessage.objects.filter(request__description__startswith=prefix)
+    return [
+        pk
+        for pk, description in found.values_list("pk", "request__description").iterator()
+        if description[len(prefix) : len(prefix) + 36] in keys
+    ]
+
+
+def undelivered(message_ids: list[int]) -> int:
+    from servicedesk.models import OutboxMessage
+
+    sent = OutboxMessage.State.SENT
+    return OutboxMessage.objects.filter(pk__in=message_ids).exclude(state=sent).count()

@@ -18,7 +18,8 @@ ANCHORS = {"segment_recompute_50000_s": "shop_update_all_50000_s"}
 NOTES = {
     "segment_recompute_50000_s": "activate a rule set four grades lower (PostgreSQL)",
     "segment_recompute_50000_moved": "shops whose class changed",
-    "seed_demo_50000_pg_s": "seed_demo --shops 50000 --weeks 0 on PostgreSQL",
+    "seed_demo_50000_pg_s": "seed_demo --shops 50000 with no history (no orders, requests, chats "
+    "or field work) on PostgreSQL",
     "shop_update_all_50000_s": "anchor: one UPDATE of all 50,000 shop rows",
 }
 # The documented defaults (customers/migrations/0002) with every grade threshold four lower:
@@ -42,8 +43,16 @@ def run() -> dict[str, float]:
     from customers.models import Shop
 
     started = time.perf_counter()
+    # The city only: every history (orders, requests, chats, field work) off.
     call_command(
-        "seed_demo", shops=SHOPS, weeks=0, request_weeks=0, until=UNTIL, stdout=io.StringIO()
+        "seed_demo",
+        shops=SHOPS,
+        weeks=0,
+        request_weeks=0,
+        chat_weeks=0,
+        visit_weeks=0,
+        until=UNTIL,
+        stdout=io.StringIO(),
     )
     seeded = time.perf_counter() - started
     print(f"  seed_demo {SHOPS:,} shops: {seeded:.1f} s")

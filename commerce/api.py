@@ -4,15 +4,16 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from ninja import Field, Query, Router, Schema, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from commerce import selectors, services
+from flexserve.schemas import Id, PageNumberPagination
 
 router = Router()
 
 
 class OrderFiltersIn(Schema):
-    shop_id: int | None = None
+    shop_id: Id | None = None
     date_from: date | None = None
     date_to: date | None = None
     status: str = ""
@@ -130,7 +131,7 @@ def create_order(request, payload: OrderIn):
 
 @router.get("/deliveries", response=list[DeliveryOut])
 @paginate(PageNumberPagination, page_size=50)
-def list_deliveries(request, shop_id: int | None = None):
+def list_deliveries(request, shop_id: Id | None = None):
     return selectors.delivery_list(user=request.user, shop_id=shop_id)
 
 
@@ -147,7 +148,7 @@ def upsert_delivery(request, payload: DeliveryIn):
 
 @router.get("/payments", response=list[PaymentOut])
 @paginate(PageNumberPagination, page_size=50)
-def list_payments(request, shop_id: int | None = None):
+def list_payments(request, shop_id: Id | None = None):
     return selectors.payment_list(user=request.user, shop_id=shop_id)
 
 

@@ -4,11 +4,12 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from ninja import Field, Query, Router, Schema, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from customers import selectors, services
 from customers.models import Shop
 from flexserve import policy
+from flexserve.schemas import Id, PageNumberPagination
 
 router = Router()
 
@@ -16,12 +17,12 @@ router = Router()
 class ShopFiltersIn(Schema):
     q: str = Field("", max_length=60, description="name, licence number prefix or owner name")
     segment: str = ""
-    district_id: int | None = None
-    grid_id: int | None = None
+    district_id: Id | None = None
+    grid_id: Id | None = None
     grade_min: int | None = Field(None, ge=1, le=30)
     grade_max: int | None = Field(None, ge=1, le=30)
     star: int | None = Field(None, ge=1, le=5)
-    account_manager_id: int | None = None
+    account_manager_id: Id | None = None
     market_type: str = ""
     status: str = ""
 

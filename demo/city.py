@@ -103,6 +103,7 @@ class Summary:
     stages: list[tuple[str, int, float]]
     segments: dict[str, int]
     elapsed_s: float
+    phases: dict[str, float] = field(default_factory=dict)  # seconds: city, orders, requests
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,14 @@ class _Clock:
         self.started = time.perf_counter()
         self.stages: list[tuple[str, int, float]] = []
         self.progress = progress
+        self.phases: dict[str, float] = {}
+        self._phase_from = self.started
+
+    def phase(self, name: str) -> None:
+        """Close the phase ``name``: the seconds since the previous one closed."""
+        now = time.perf_counter()
+        self.phases[name] = now - self._phase_from
+        self._phase_from = now
 
     def stage(self, name: str, count: int) -> None:
         elapsed = time.perf_counter() - self.started
@@ -160,6 +169,7 @@ def build(options: Options, *, progress: Progress | None = None) -> Summary:
         result = services.segments_recompute(actor=None)
         _settle_timestamps(shops[0].id)
         clock.stage("classified", result.shops_moved)
+        clock.phase("city")
         if options.weeks:
             for name, count in history.build(
                 seed=options.seed,
@@ -170,6 +180,7 @@ def build(options: Options, *, progress: Progress | None = None) -> Summary:
                 progress=clock.stage,
             ).items():
                 clock.stage(name, count)
+        clock.phase("orders")
         if options.request_weeks:
             for name, count in requests.build(
                 seed=options.seed,
@@ -181,8 +192,9 @@ def build(options: Options, *, progress: Progress | None = None) -> Summary:
         sql.reset_sequences(
             [User, Grid, Shop, Order, OrderLine, Delivery, Payment, *requests.SEQUENCED]
         )
+    clock.phase("requests")  # with the commit of the whole city
     segments = dict(Shop.objects.values_list("segment").annotate(n=Count("id")).order_by())
-    return Summary(clock.stages, segments, time.perf_counter() - clock.started)
+    return Summary(clock.stages, segments, time.perf_counter() - clock.started, clock.phases)
 
 
 def _products() -> list[history.ProductPlan]:

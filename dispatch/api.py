@@ -13,6 +13,7 @@ from dispatch import booking_selectors, field_selectors, selectors
 from dispatch.models import Job, Plan
 from dispatch.services import availability, bookings, planning, routine, urgent, visits
 from flexserve import policy
+from flexserve.schemas import Day, Id
 
 router = Router()
 
@@ -24,9 +25,9 @@ class WindowOut(Schema):
 
 
 class WindowsQuery(Schema):
-    shop_id: int
-    service_item_id: int
-    day: date
+    shop_id: Id
+    service_item_id: Id
+    day: Day
 
 
 @router.get("/windows", response=list[WindowOut], summary="Windows a shop can book on a day")
@@ -82,7 +83,7 @@ def _visible_job(request, job_id: int) -> Job:
 @router.get(
     "/bookings", response=list[JobOut], summary="Bookings you can see: upcoming first, then past"
 )
-def booking_list(request, shop_id: int | None = None):
+def booking_list(request, shop_id: Id | None = None):
     listed = booking_selectors.booking_list(request.user, shop_id=shop_id)
     return [_job_out(row.job) for row in [*listed.upcoming, *listed.past]]
 
@@ -144,7 +145,7 @@ class StopOut(Schema):
 
 
 @router.get("/my-day", response=list[StopOut], summary="Field staff: my route of a day")
-def my_day(request, day: date | None = None):
+def my_day(request, day: Day | None = None):
     stops = field_selectors.my_day(request.user, day or timezone.localdate())
     return [
         {
@@ -414,7 +415,7 @@ class BoardOut(Schema):
 
 
 @router.get("/board", response=BoardOut, summary="Dispatcher: the routes of a day")
-def board(request, day: date, plan_id: int | None = None):
+def board(request, day: Day, plan_id: Id | None = None):
     data = selectors.board(request.user, day, plan_id=plan_id)
     return {
         "day": data.day,

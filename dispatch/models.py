@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from customers.models import ServiceItem, Shop
+from flexserve.validation import stored_name
 
 WEEKDAYS = (0, 1, 2, 3, 4)  # Monday to Friday
 
@@ -517,7 +518,8 @@ class VisitReport(models.Model):
 
 
 def visit_photo_path(instance: "VisitPhoto", filename: str) -> str:
-    return f"visits/{instance.report.job_id}/{filename}"
+    # The client's file name is ignored: a generated one with the detected type's extension.
+    return f"visits/{instance.report.job_id}/{stored_name(instance.content_type)}"
 
 
 class VisitPhoto(models.Model):

@@ -1,18 +1,22 @@
 """The JSON API: one NinjaAPI, one router per app, one error envelope for every failure.
 
 Authentication: the browser session (with CSRF on writes) or an ``Authorization: Bearer <token>``
-header for integrations (``accounts.ApiToken``). Schema at /api/openapi.json, docs at /api/docs.
+header for integrations (``accounts.ApiToken``). Schema at /api/openapi.json, docs at /api/docs
+(Swagger UI from npm, served by WhiteNoise; in production for logged-in staff only).
 """
 
 import logging
+from functools import wraps
 
 from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from ninja import NinjaAPI
+from ninja import Field, NinjaAPI, Schema
 from ninja.errors import (
     AuthenticationError,
     AuthorizationError,
@@ -20,6 +24,7 @@ from ninja.errors import (
     Throttled,
     ValidationError,
 )
+from ninja.openapi.docs import Swagger
 from ninja.security import SessionAuth
 
 from accounts.api import router as accounts_router
@@ -27,14 +32,17 @@ from accounts.auth import BearerTokenAuth
 from commerce.api import router as commerce_router
 from customers.api import router as customers_router
 from dispatch.api import router as dispatch_router
+from flexserve import policy
 from flexserve.errors import (
     AppError,
+    FieldInvalid,
     Forbidden,
     Invalid,
     NotAuthenticated,
     NotFound,
     RateLimited,
 )
+from flexserve.policy import Perm
 from flexserve.throttling import PerMinuteThrottle
 from flexserve.validation import messages_by_field
 from imports.api import router as imports_router
@@ -43,7 +51,120 @@ from servicedesk.api import router as servicedesk_router
 
 logger = logging.getLogger(__name__)
 
-api = NinjaAPI(
+
+class ErrorDetailOut(Schema):
+    code: str = Field(..., description="stable, never renamed: invalid, not_found, order_exists, …")
+    message: str = Field(..., description="in the request's language (Accept-Language)")
+    fields: dict[str, list[str]] = Field(..., description="input field → its messages")
+
+
+class ErrorOut(Schema):
+    error: ErrorDetailOut
+
+
+# The failures every operation may answer, each with the one error envelope (see flexserve.errors).
+ERROR_RESPONSES = {
+    401: "Not logged in, or the bearer token is unknown or revoked (not_authenticated).",
+    403: "Your role may not do this (forbidden, or a domain code).",
+    404: "A record named in the request does not exist or is outside your scope (not_found).",
+    409: "The record is not in a state that allows this (a domain code such as order_exists).",
+    413: "The request body is too large.",
+    422: "An input is not valid (invalid, or a domain code); fields names each one.",
+    429: "Too many calls this minute (rate_limited); retry after Retry-After seconds.",
+}
+RETRY_AFTER = {"Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}}
+WRITE_METHODS = {"post", "put", "patch", "delete"}
+
+
+def _names_a_record(operation: dict, components: dict) -> bool:
+    """Whether an input is a record's id: a path parameter, or a query or body field ``…_id(s)``."""
+    for param in operation.get("parameters", []):
+        if param.get("in") == "path" or param["name"].endswith(("_id", "_ids")):
+            return True
+    for content in operation.get("requestBody", {}).get("content", {}).values():
+        ref = content.get("schema", {}).get("$ref", "")
+        properties = components.get(ref.rsplit("/", 1)[-1], {}).get("properties", {})
+        if any(name.endswith(("_id", "_ids")) for name in properties):
+            return True
+    return False
+
+
+def _error_statuses(method: str, operation: dict, components: dict) -> list[int]:
+    """Which failures an operation declares: the rules are in FlexserveAPI's docstring."""
+    params = operation.get("parameters", [])
+    body = "requestBody" in operation
+    statuses = [429]
+    if operation.get("security"):
+        statuses += [401, 403]
+    if _names_a_record(operation, components):
+        statuses.append(404)
+    if method in WRITE_METHODS:
+        statuses.append(409)
+    if body:
+        statuses.append(413)
+    if params or body:
+        statuses.append(422)
+    return sorted(statuses)
+
+
+class FlexserveAPI(NinjaAPI):
+    """NinjaAPI whose schema declares every operation's error answers, so clients generated from
+    it handle them: 429 everywhere; 401 and 403 where authenticated; 404 where an input names a
+    record (a path parameter, a ``…_id`` field); 409 on writes; 413 with a body; 422 with any
+    input. Each has the error envelope as its body."""
+
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        definition = ErrorOut.model_json_schema(ref_template="#/components/schemas/{model}")
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components.update(definition.pop("$defs", {}))
+        components["ErrorOut"] = definition
+        body = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
+        for operations in schema["paths"].values():
+            for method, operation in operations.items():
+                responses = operation["responses"]
+                for status in _error_statuses(method, operation, components):
+                    responses.setdefault(
+                        status, {"description": ERROR_RESPONSES[status], "content": body}
+                    )
+                if 429 in responses:
+                    responses[429]["headers"] = RETRY_AFTER
+        return schema
+
+
+class LocalSwagger(Swagger):
+    """Swagger UI from our static files (npm's swagger-ui-dist) and a script file: ninja's own
+    page loads it from a CDN with an inline script, both refused by our Content-Security-Policy."""
+
+    template = "api/docs.html"
+
+    def render_page(self, request: HttpRequest, api: NinjaAPI, **kwargs) -> HttpResponse:
+        self.settings["url"] = self.get_openapi_url(api, kwargs)
+        context = {"swagger_settings": self.settings, "api": api, "add_csrf": True}
+        return render(request, self.template, context)
+
+
+def staff_only_in_production(view):
+    """In production the docs and the schema are for logged-in staff (console users) only: they
+    map every operation. The embedded trial shows them to anyone who reaches it."""
+
+    @wraps(view)
+    def guarded(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not settings.PRODUCTION:
+            return view(request, *args, **kwargs)
+        user = request.user
+        if not user.is_authenticated:
+            if request.resolver_match and request.resolver_match.url_name == "openapi-view":
+                return redirect_to_login(request.get_full_path())
+            return _render(request, NotAuthenticated())
+        if not policy.has_perm(user, Perm.CONSOLE_USE):
+            return _render(request, Forbidden())
+        return view(request, *args, **kwargs)
+
+    return guarded
+
+
+api = FlexserveAPI(
     title="flexserve API",
     version="1.0",
     description="柔性化服务平台 — shops, orders, segmentation. Errors share one body: "
@@ -54,6 +175,8 @@ api = NinjaAPI(
     auth=[BearerTokenAuth(), SessionAuth(csrf=True)],
     throttle=[PerMinuteThrottle(settings.API_RATE_LIMIT_PER_MINUTE)],
     urls_namespace="api",
+    docs=LocalSwagger(),
+    docs_decorator=staff_only_in_production,
 )
 
 
@@ -63,7 +186,11 @@ def _render(request: HttpRequest, error: AppError) -> HttpResponse:
 
 @api.exception_handler(AppError)
 def on_app_error(request, exc: AppError):
-    return _render(request, exc)
+    response = _render(request, exc)
+    retry_after_s = getattr(exc, "retry_after_s", None)  # set by rate limits (RateLimited)
+    if retry_after_s:
+        response["Retry-After"] = str(int(retry_after_s) + 1)
+    return response
 
 
 # Pydantic's messages are English only; the common ones are translated here by error type.
@@ -159,6 +286,8 @@ def on_http_error(request, exc: HttpError):
     error_class = mapped.get(exc.status_code)
     if error_class is not None:
         return _render(request, error_class())
+    if exc.status_code == 400:  # ninja could not parse the body (not JSON, not UTF-8)
+        return _render(request, FieldInvalid("body", _SCHEMA_MESSAGES["json_invalid"]))
     error = AppError(str(exc))
     error.status = exc.status_code
     return _render(request, error)

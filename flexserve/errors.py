@@ -62,6 +62,15 @@ class Invalid(AppError):
     message = _("Some fields are not valid.")
 
 
+class FieldInvalid(Invalid):
+    """One input field is not valid; the message names it too, as pages show only the message."""
+
+    message = _("%(field)s: %(problem)s")
+
+    def __init__(self, field: str, problem: str | Promise) -> None:
+        super().__init__(fields={field: [str(problem)]}, field=field, problem=str(problem))
+
+
 class RateLimited(AppError):
     code, status = "rate_limited", 429
     message = _("Too many requests; please wait a moment and try again.")

@@ -6,8 +6,16 @@ Nothing else filters by shop.
 Scoping, by role:
 - shop owner: their own shop only (``Shop.owner_account``);
 - account manager / service staff: the shops of their territory (the grids they serve) and the
-  shops assigned to them;
+  shops assigned to them, with their requests; beyond those, the requests they own and the
+  support tasks they own (with their requests). A member of a city-wide department
+  (``Department.city_wide``: customer service, logistics) also sees that department's whole
+  queue and every support task it is called for, whatever the shop: answering the city is that
+  department's job. Members of other departments see their queue through their grids only;
 - dispatcher, service manager, administrator: every shop of the company.
+
+Seeing a request is not working it: only its owner (assignee) or a dispatcher / manager /
+administrator replies to the shop (``servicedesk.services.can_reply``); others who see it (a
+support party, a colleague of the grid, the city-wide queue) write internal notes.
 
 A scoped model says how it reaches a shop with ``scope_path`` ("" for Shop itself, "shop",
 "order__shop"); a company-wide model (rule sets, plans, products) names the permission needed to
@@ -121,8 +129,8 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
 }
 
 # Roles that see every shop of the company; the others see a shop or a territory.
-_COMPANY_WIDE = frozenset({Role.DISPATCHER, Role.SERVICE_MANAGER, Role.ADMIN})
-_TERRITORIAL = frozenset({Role.ACCOUNT_MANAGER, Role.SERVICE_STAFF})
+COMPANY_WIDE_ROLES = frozenset({Role.DISPATCHER, Role.SERVICE_MANAGER, Role.ADMIN})
+TERRITORIAL_ROLES = frozenset({Role.ACCOUNT_MANAGER, Role.SERVICE_STAFF})
 
 
 def _role(user: User | AnonymousUser) -> str | None:
@@ -171,12 +179,12 @@ def shop_scope(user: User | AnonymousUser, path: str = "") -> Q | None:
     prefix = f"{path}__" if path else ""
     if role is None:
         raise NotAuthenticated()
-    if role in _COMPANY_WIDE:
+    if role in COMPANY_WIDE_ROLES:
         return None
     if role == Role.SHOP_OWNER:
         shop_id = owned_shop_id(user)
         return Q(**{f"{prefix}pk" if path == "" else path: shop_id}) if shop_id else Q(pk__in=[])
-    if role in _TERRITORIAL:
+    if role in TERRITORIAL_ROLES:
         return Q(**{f"{prefix}grid__in": territory_grid_ids(user)}) | Q(
             **{f"{prefix}account_manager": user}
         )
@@ -185,19 +193,21 @@ def shop_scope(user: User | AnonymousUser, path: str = "") -> Q | None:
 
 def _work_scope(user: User, model: type[Model]) -> Q:
     """Requests and support tasks a staff member works on, whatever shop they belong to: what
-    they own, what waits in their department's queue, and the support their department gives."""
+    they own and the support tasks they own; in a city-wide department, also its whole queue
+    and every support task it gives. Other departments see their queue through their grids."""
     from servicedesk.models import ServiceRequest, SupportTask
 
-    department_id = user.department_id
+    # The department's flag is read by a join, not a second query: lists keep their counts.
+    queue = (
+        Q(department_id=user.department_id, department__city_wide=True)
+        if user.department_id
+        else Q(pk__in=[])
+    )
     if model is ServiceRequest:
-        scope = Q(assignee=user)
-        if department_id:
-            supported = SupportTask.objects.filter(department_id=department_id)
-            scope |= Q(department_id=department_id) | Q(pk__in=supported.values("request_id"))
-        return scope
+        supported = SupportTask.objects.filter(Q(owner=user) | queue).values("request_id")
+        return Q(assignee=user) | Q(pk__in=supported) | queue
     if model is SupportTask:
-        scope = Q(owner=user) | Q(request__assignee=user)
-        return scope | Q(department_id=department_id) if department_id else scope
+        return Q(owner=user) | Q(request__assignee=user) | queue
     raise ImproperlyConfigured(f"{model.__name__} has no work scope.")
 
 
@@ -206,7 +216,7 @@ def visible(user: User | AnonymousUser, qs: QuerySet[M]) -> QuerySet[M]:
     model = qs.model
     if hasattr(model, "scope_path"):
         scope = shop_scope(user, model.scope_path)
-        works_on = getattr(model, "work_scope", False) and _role(user) in _TERRITORIAL
+        works_on = getattr(model, "work_scope", False) and _role(user) in TERRITORIAL_ROLES
         if scope is not None and works_on:
             scope |= _work_scope(user, model)
         return qs if scope is None else qs.filter(scope)

@@ -83,9 +83,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Refuses an oversized body by its Content-Length (413) before any view, or CSRF's
+    # process_view, reads it; after LocaleMiddleware and auth so the error page is a page.
+    "flexserve.middleware.BodySizeLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # 422 for a NUL character in any text input (PostgreSQL cannot hold it) or a multipart body
+    # without a boundary; after CSP so its error page carries the policy.
+    "flexserve.middleware.RejectNulMiddleware",
     "flexserve.middleware.AppErrorMiddleware",
     # Last, as django-axes requires: it answers locked-out log-ins.
     "axes.middleware.AxesMiddleware",
@@ -180,6 +186,8 @@ FLEXSERVE_INPROCESS_TASKS = env.str("FLEXSERVE_INPROCESS_TASKS", default="thread
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
+    # First: an address that keeps failing is refused before any password is hashed.
+    "accounts.backends.AddressLimitBackend",
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
@@ -197,10 +205,21 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
+# The client's address: REMOTE_ADDR, or behind N proxies that each append to X-Forwarded-For
+# the N-th address from its right (flexserve.throttling.client_ip). 0 trusts no header.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 0 or more.")
+NINJA_NUM_PROXIES = TRUSTED_PROXY_COUNT
+
 # Log-in throttling (django-axes): lock a username+address pair after repeated failures.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "flexserve.throttling.client_ip"
+# And any address with this many failed log-ins (any user names) in the cool-off time is refused
+# before the password is hashed (Argon2 costs ~100 MiB a try). 0 turns it off.
+LOGIN_FAILURES_PER_ADDRESS = env.int("LOGIN_FAILURES_PER_ADDRESS", default=30)
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
@@ -221,6 +240,7 @@ STATICFILES_DIRS = [
     # Front-end libraries come from npm (package-lock.json), never from a CDN.
     ("vendor/htmx", BASE_DIR / "node_modules/htmx.org/dist"),
     ("vendor/echarts", BASE_DIR / "node_modules/echarts/dist"),
+    ("vendor/swagger-ui", BASE_DIR / "node_modules/swagger-ui-dist"),  # the API docs page
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -237,7 +257,9 @@ WHITENOISE_AUTOREFRESH = not PRODUCTION  # pick up edited static files without a
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
 MEDIA_URL = "media/"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-DATA_UPLOAD_MAX_MEMORY_SIZE = 60 * 1024 * 1024
+# Bodies other than file uploads (JSON, forms); uploads are capped at IMPORT_MAX_BYTES + 1 MiB,
+# the largest legitimate one (flexserve.middleware.BodySizeLimitMiddleware answers 413 beyond).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
 
 EMAIL_BACKEND = env.str(
@@ -298,3 +320,5 @@ LOGGING = {
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_LIMIT = 500
 API_RATE_LIMIT_PER_MINUTE = env.int("API_RATE_LIMIT_PER_MINUTE", default=600)
+# New service requests per shop and hour, over every channel (portal, API, chat, staff).
+INTAKE_RATE_LIMIT_PER_SHOP_PER_HOUR = env.int("INTAKE_RATE_LIMIT_PER_SHOP_PER_HOUR", default=30)

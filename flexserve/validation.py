@@ -1,4 +1,7 @@
-"""Turn Django model validation into the error envelope (``invalid`` with per-field messages)."""
+"""Turn Django model validation into the error envelope (``invalid`` with per-field messages),
+and name checked uploads for storage."""
+
+import secrets
 
 from django.core.exceptions import ValidationError
 from django.db.models import Model
@@ -21,3 +24,12 @@ def messages_by_field(exc: ValidationError) -> dict[str, list[str]]:
             for field, errors in exc.error_dict.items()
         }
     return {"__all__": [str(m) for m in exc.messages]}
+
+
+EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp"}
+
+
+def stored_name(content_type: str) -> str:
+    """A random file name with the extension of the type detected from the content: never the
+    client's name or extension (``evil.php`` holding a PNG is stored as ``<random>.png``)."""
+    return secrets.token_hex(16) + EXTENSIONS.get(content_type, ".bin")

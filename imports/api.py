@@ -4,8 +4,9 @@ from datetime import datetime
 
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
+from flexserve.schemas import PageNumberPagination
 from imports import selectors, services
 from imports.models import ImportJob
 

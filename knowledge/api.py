@@ -4,9 +4,10 @@ knowledge base for staff. A shop's token sees only its own conversations and rec
 from datetime import date, datetime
 
 from ninja import Field, Query, Router, Schema, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from flexserve import policy
+from flexserve.schemas import PageNumberPagination
 from knowledge import chat_selectors, index, selectors
 from knowledge.models import Conversation, Turn
 from knowledge.services import chat, entries

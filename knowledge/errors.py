@@ -26,6 +26,11 @@ class NotSuggested(AppError):
     message = _("That entry was not among the suggestions of this question.")
 
 
+class EntryUnavailable(AppError):
+    code, status = "entry_unavailable", 409
+    message = _("That answer is no longer available. Please ask your question again.")
+
+
 class NothingToCurate(AppError):
     code, status = "nothing_to_curate", 409
     message = _("These questions were already handled by someone else.")

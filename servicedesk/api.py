@@ -11,10 +11,11 @@ from django.http import HttpResponse
 from django.urls import reverse
 from ninja import Field, File, Header, Query, Router, Schema, Status
 from ninja.files import UploadedFile
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from flexserve import policy
 from flexserve.policy import Perm
+from flexserve.schemas import Id, PageNumberPagination
 from servicedesk import outbox, selectors, services
 from servicedesk.models import ServiceRequest, SupportTask
 
@@ -107,7 +108,7 @@ class RequestFiltersIn(Schema):
     queue: str = Field("", description="mine | department | breaching | unassigned | support")
     status: str = ""
     request_type: str = ""
-    shop_id: int | None = None
+    shop_id: Id | None = None
     q: str = Field("", max_length=60, description="number, title or shop name")
 
 
@@ -258,7 +259,11 @@ def assign_request(request, request_id: int, payload: AssignIn):
 
 
 @router.post(
-    "/requests/{request_id}/comments", response={201: CommentOut}, summary="Comment or reply"
+    "/requests/{request_id}/comments",
+    response={201: CommentOut},
+    summary="Comment or reply",
+    description="A reply to the shop (internal false) comes from the shop, the request's owner, "
+    "a dispatcher or a manager; others who see the request add internal notes (403 otherwise).",
 )
 def add_comment(request, request_id: int, payload: CommentIn):
     comment = services.comment_add(actor=request.user, request_id=request_id, **payload.dict())

@@ -15,6 +15,7 @@ from django.utils.translation import pgettext_lazy
 
 from accounts.models import Department, Skill
 from customers.models import RequestCategory, Shop
+from flexserve.validation import stored_name
 
 
 class Priority(models.TextChoices):
@@ -243,7 +244,9 @@ class ServiceRequest(models.Model):
 
 
 def attachment_path(instance: "RequestAttachment", filename: str) -> str:
-    return f"requests/{instance.request.created_at:%Y/%m}/{instance.request_id}/{filename}"
+    # The client's file name is ignored: a generated one with the detected type's extension.
+    name = stored_name(instance.content_type)
+    return f"requests/{instance.request.created_at:%Y/%m}/{instance.request_id}/{name}"
 
 
 class RequestAttachment(models.Model):

@@ -12,6 +12,7 @@ drain task a moment later, which delivers everything pending then. Under load th
 per half second instead of one per message.
 """
 
+import contextlib
 import logging
 import time
 from datetime import timedelta
@@ -25,6 +26,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from flexserve.background import enqueue
+from flexserve.throttling import CACHE_ERRORS, cache_down
 from servicedesk.models import Notification, OutboxMessage, ServiceRequest
 
 logger = logging.getLogger(__name__)
@@ -35,6 +37,9 @@ SWEEP_AFTER = timedelta(seconds=30)
 BATCH = 500
 DRAIN_KEY = "outbox:drain-scheduled"
 DRAIN_DEBOUNCE_SECONDS = 1  # whole seconds: Redis keys expire by the second
+# After a failed hand-over to the broker this process does not try again for a while: each try
+# costs the request that makes it, and the committed rows wait safely for a later drain.
+BROKER_BACKOFF_SECONDS = 5
 
 
 def notify(
@@ -100,14 +105,22 @@ def _schedule_drain() -> None:
 
     if time.monotonic() < _drain_due_at:
         return  # this process already scheduled a drain that will see these messages
-    if not cache.add(DRAIN_KEY, 1, timeout=DRAIN_DEBOUNCE_SECONDS):
+    try:
+        first = cache.add(DRAIN_KEY, 1, timeout=DRAIN_DEBOUNCE_SECONDS)
+    except CACHE_ERRORS as error:  # Redis restarting: this process's own debounce still holds
+        cache_down(error)
+        first = True
+    if not first:
         return  # another process did
     _drain_due_at = time.monotonic() + DRAIN_DEBOUNCE_SECONDS
     try:
-        drain_outbox_task.apply_async(countdown=DRAIN_DEBOUNCE_SECONDS)
+        # No publish retries: they would hold the request up (~1 s) while the broker is down.
+        drain_outbox_task.apply_async(countdown=DRAIN_DEBOUNCE_SECONDS, retry=False)
     except Exception:  # broker down: the rows stay pending for the sweeper
         logger.exception("Could not schedule the outbox drain; the sweeper will deliver")
-        cache.delete(DRAIN_KEY)
+        _drain_due_at = time.monotonic() + BROKER_BACKOFF_SECONDS
+        with contextlib.suppress(*CACHE_ERRORS):  # the same Redis: the key expires by itself
+            cache.delete(DRAIN_KEY)
 
 
 def _claim(pending, limit: int = BATCH) -> list[int]:
@@ -163,7 +176,10 @@ def _send_claimed(ids: list[int]) -> int:
         ],
         ignore_conflicts=True,  # one notification per message, however often it is delivered
     )
-    sent = [m.pk for m in in_app]
+    OutboxMessage.objects.filter(pk__in=[m.pk for m in in_app]).update(
+        state=OutboxMessage.State.SENT, sent_at=timezone.now()
+    )
+    sent = len(in_app)
     emails = [m for m in messages if m.medium == OutboxMessage.Medium.EMAIL]
     if emails:
         connection = get_connection()
@@ -172,12 +188,14 @@ def _send_claimed(ids: list[int]) -> int:
                 _email(message, connection).send()
             except Exception as exc:  # noqa: BLE001 (a mail error must not lose the message)
                 _failed(message, exc)
-            else:
-                sent.append(message.pk)
-    OutboxMessage.objects.filter(pk__in=sent).update(
-        state=OutboxMessage.State.SENT, sent_at=timezone.now()
-    )
-    return len(sent)
+                continue
+            # Each e-mail is booked as soon as it is handed over: a worker killed mid-batch
+            # leaves only the unsent ones (and at most the one in flight) for the sweeper.
+            OutboxMessage.objects.filter(pk=message.pk).update(
+                state=OutboxMessage.State.SENT, sent_at=timezone.now()
+            )
+            sent += 1
+    return sent
 
 
 def _email(message: OutboxMessage, connection) -> EmailMessage:

@@ -7,11 +7,14 @@ change with its event, audit entry and outbox messages in one transaction, and r
 
 import hashlib
 import json
+import math
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -24,8 +27,9 @@ from accounts.models import Department, Role, User
 from audit.services import audit_record, diff, snapshot
 from customers.models import Shop
 from flexserve import policy
-from flexserve.errors import AppError, Forbidden, Invalid, NotFound
+from flexserve.errors import AppError, Forbidden, Invalid, NotFound, RateLimited
 from flexserve.policy import Perm
+from flexserve.throttling import Taken, window_give_back, window_take
 from servicedesk import catalogue, clock, persistence, routing
 from servicedesk.errors import (
     AlreadyOwned,
@@ -57,6 +61,7 @@ from servicedesk.timing import Handover, StatusChange, SupportSpan, compute_timi
 
 MAX_ATTACHMENTS = 3
 MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
+MAX_PHOTO_PIXELS = 64_000_000  # a 50-megapixel phone camera fits; decoded RGBA ≤ 256 MB
 IMAGE_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 SHOP_CHANNELS = {Channel.PORTAL, Channel.API, Channel.CHAT}
 AUDITED_FIELDS = ("status", "assignee_id", "department_id", "priority")
@@ -77,8 +82,9 @@ def _clean_text(value: str | None, field: str, *, required: bool, max_length: in
 def check_images(
     files: Sequence[UploadedFile], *, max_files: int = MAX_ATTACHMENTS
 ) -> list[tuple[UploadedFile, str]]:
-    """Photos only (JPEG, PNG, WebP, checked by decoding), at most ``max_files``, 5 MB each;
-    returns each with its content type (also used for visit photos)."""
+    """Photos only (JPEG, PNG, WebP, checked by decoding), at most ``max_files``, 5 MB and
+    ``MAX_PHOTO_PIXELS`` each; returns each with its content type (also used for visit photos),
+    which names the stored file (``flexserve.validation.stored_name``)."""
     from PIL import Image, UnidentifiedImageError
 
     if len(files) > max_files:
@@ -91,11 +97,27 @@ def check_images(
             )
         try:
             upload.seek(0)
-            with Image.open(upload) as image:
+            with warnings.catch_warnings():  # we check the pixel count ourselves, below
+                warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+                image = Image.open(upload)  # reads the header only: nothing decoded yet
+            with image:
                 kind = image.format
-                image.verify()
+                pixels = image.width * image.height
+                if pixels <= MAX_PHOTO_PIXELS:
+                    image.verify()
+        except Image.DecompressionBombError:  # declares over twice Pillow's limit
+            kind, pixels = None, MAX_PHOTO_PIXELS + 1
         except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-            kind = None
+            kind, pixels = None, 0
+        if pixels > MAX_PHOTO_PIXELS:  # a decompression bomb: tiny file, gigabytes decoded
+            raise Invalid(
+                fields={
+                    "photos": [
+                        _("%(name)s has more than %(n)s megapixels.")
+                        % {"name": upload.name, "n": MAX_PHOTO_PIXELS // 1_000_000}
+                    ]
+                }
+            )
         if kind not in IMAGE_TYPES:
             raise Invalid(
                 fields={
@@ -183,20 +205,45 @@ def request_create(
     images = check_images(photos)
     if handle_myself and not policy.has_perm(actor, Perm.REQUEST_WORK):
         raise Forbidden()
+    slot = _intake_slot(shop.pk)
     # Everything above only reads and may refuse; the writes are one statement (see persistence).
-    return _register(
-        actor,
-        kind,
-        shop,
-        title,
-        description,
-        channel,
-        priority,
-        images,
-        at,
-        idempotency,
-        owner=actor if handle_myself else None,
+    try:
+        return _register(
+            actor,
+            kind,
+            shop,
+            title,
+            description,
+            channel,
+            priority,
+            images,
+            at,
+            idempotency,
+            owner=actor if handle_myself else None,
+        )
+    except BaseException:  # not created (or an idempotent replay): it does not count
+        window_give_back(slot)
+        raise
+
+
+def _intake_slot(shop_id: int) -> Taken:
+    """Count one request of the shop this hour, or refuse (429): every channel shares one budget,
+    so a flood through the portal cannot notify staff faster than through the API."""
+    limit = settings.INTAKE_RATE_LIMIT_PER_SHOP_PER_HOUR
+    slot = window_take("intake", str(shop_id), limit=limit, window_s=3600)
+    if slot.retry_after_s is None:
+        return slot
+    window_give_back(slot)
+    error = RateLimited(
+        gettext_lazy(
+            "This shop has filed %(limit)s requests this hour, the most allowed. Please try "
+            "again in %(minutes)s minutes, or call your account manager."
+        ),
+        limit=limit,
+        minutes=max(1, math.ceil(slot.retry_after_s / 60)),
     )
+    error.retry_after_s = slot.retry_after_s  # the API answers it as Retry-After
+    raise error
 
 
 def _register(
@@ -358,6 +405,12 @@ def can_manage(actor: User, request: ServiceRequest) -> bool:
     if not policy.has_perm(actor, Perm.REQUEST_WORK):
         return False
     return request.assignee_id == actor.pk or policy.has_perm(actor, Perm.REQUEST_ASSIGN)
+
+
+def can_reply(actor: User, request: ServiceRequest) -> bool:
+    """A reply to the shop speaks for the request: its owner's, or a dispatcher's / manager's.
+    Support parties and colleagues who see the request write internal notes."""
+    return can_manage(actor, request)
 
 
 def allowed_actions(actor: User, request: ServiceRequest) -> list[str]:
@@ -676,6 +729,13 @@ def comment_add(
         policy.require(actor, Perm.REQUEST_WORK)
     if internal and from_shop:
         raise Forbidden()
+    if not internal and not from_shop and not can_reply(actor, request):
+        raise Forbidden(
+            message=_(
+                "Only the request's owner, a dispatcher or a manager can reply to the shop; "
+                "add an internal note instead."
+            )
+        )
     body = _clean_text(body, "body", required=True, max_length=4000)
     now = at or timezone.now()
     comment = Comment.objects.create(

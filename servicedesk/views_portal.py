@@ -24,7 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import User
 from flexserve import policy
-from flexserve.errors import Invalid, NotFound
+from flexserve.errors import Invalid, NotFound, RateLimited
 from flexserve.policy import Perm
 from servicedesk import selectors, services
 from servicedesk.errors import IllegalTransition
@@ -111,6 +111,7 @@ def request_new(request: HttpRequest) -> HttpResponse:
     user = _portal_user(request)
     has_shop = policy.owned_shop_id(user) is not None
     types = list(selectors.request_types())
+    refused_status = 422
     if request.method == "POST" and has_shop:
         form = RequestNewForm(request.POST, request.FILES, types=types)
         if form.is_valid():
@@ -124,8 +125,9 @@ def request_new(request: HttpRequest) -> HttpResponse:
                     channel=Channel.PORTAL,
                     photos=data["photos"],
                 )
-            except Invalid as exc:
+            except (Invalid, RateLimited) as exc:
                 form.add_service_errors(exc)
+                refused_status = exc.status
             else:
                 messages.success(
                     request,
@@ -147,7 +149,8 @@ def request_new(request: HttpRequest) -> HttpResponse:
         # A browser cannot refill a file input: say so when the photos were sent with errors.
         "photos_dropped": bool(request.FILES.getlist("photos")),
     }
-    status = 422 if request.method == "POST" else 200  # a refused form says so to clients too
+    # A refused form says so to clients too: 422, or 429 past the shop's hourly limit.
+    status = refused_status if request.method == "POST" else 200
     return render(request, "servicedesk/portal_request_new.html", context, status=status)
 
 

@@ -1,13 +1,17 @@
-"""No shop owner (or account manager) can read or change data outside their scope.
+"""No restricted role (a shop owner, an account manager, service staff…) can read or change data
+outside their scope.
 
 The matrix is generated: every operation in the OpenAPI schema and every page in the URL conf is
-called as each restricted role with the ids of another shop's records. A new endpoint is covered
-the day it is added; a path parameter this module cannot fill, or a write operation without a
-valid body in ``WRITE_BODIES``, fails the test, so whoever adds one says here what it touches.
-Every write body is proven valid by an administrator's call that succeeds, so a refusal seen by
-the restricted roles is the policy at work, not a validation error.
+called as each restricted role (every role of ``accounts.models.Role`` that does not see the whole
+company) with the ids of another shop's records. A new endpoint is covered the day it is added; a
+path parameter this module cannot fill, a write operation without a valid body in
+``WRITE_BODIES``, or a page form without a valid body in ``PAGE_BODIES``, fails the test, so
+whoever adds one says here what it touches. Every body is proven valid by a call of a role allowed
+to make it (an administrator, or the other shop's owner for the portal) that succeeds, so a
+refusal seen by the restricted roles is the policy at work, not a validation error.
 """
 
+import datetime
 import io
 import re
 import zipfile
@@ -19,7 +23,7 @@ from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from accounts.models import Role
+from accounts.models import Department, Role
 from accounts.tests.factories import UserFactory
 from commerce.tests.factories import (
     DeliveryFactory,
@@ -30,16 +34,38 @@ from commerce.tests.factories import (
 from customers.models import SegmentRuleSet, ServicePlan
 from customers.tests.factories import ShopFactory
 from dispatch.tests import factories as field
+from flexserve import policy
 from flexserve.api import api
 
 SKIPPED_PAGE_PREFIXES = ("admin/", "api/", "i18n/", "static/", "media/")
 REFUSED = {401, 403, 404}
+# Every role that does not see the whole company: walked by every test below.
+RESTRICTED_ROLES = tuple(role.value for role in Role if role not in policy.COMPANY_WIDE_ROLES)
 RULES = {"rules": [{"segment": "core", "grade_min": 20, "star_min": 3}], "note": "matrix"}
 
 
 @pytest.fixture
-def world(shop_owner, shop, other_shop, other_shop_owner, account_manager):
-    """Another shop (outside the owner's shop and the manager's territory) with records."""
+def world(settings, shop_owner, shop, other_shop, other_shop_owner, account_manager):
+    """Another shop (outside the owner's shop and the staff's territory) with records."""
+    settings.INTAKE_RATE_LIMIT_PER_SHOP_PER_HOUR = 10**6  # the matrix files hundreds per shop
+    # The staff work in the department the other shop's requests wait in, and it is not
+    # city-wide: its queue must not show them another grid's requests.
+    department = Department.objects.get(code="service")
+    department.city_wide = False
+    department.save(update_fields=["city_wide"])
+    account_manager.department = department
+    account_manager.save(update_fields=["department"])
+    service_staff = UserFactory(
+        username="matrix-service", role=Role.SERVICE_STAFF, department=department
+    )
+    shop.grid.staff.add(service_staff)
+    roles = {
+        Role.SHOP_OWNER: shop_owner,
+        Role.ACCOUNT_MANAGER: account_manager,
+        Role.SERVICE_STAFF: service_staff,
+    }
+    missing = set(RESTRICTED_ROLES) - set(roles)
+    assert not missing, f"add a user of each restricted role to world(): {missing}"
     order = OrderLineFactory(order__shop=other_shop).order
     delivery = DeliveryFactory(order=order)
     payment = PaymentFactory(order=order)
@@ -87,7 +113,19 @@ def world(shop_owner, shop, other_shop, other_shop_owner, account_manager):
         "/console/dispatch/": dispatch_ids,
         "/console/roster/": dispatch_ids,
         "/console/field/": visit_ids,
+        "/console/field/jobs/<int:job_id>/check-in/": visit_ids,
+        "/console/field/jobs/<int:job_id>/": visit_ids  # the check-out form
+        | {"job_id": lambda: _visit_today(other_shop, staff, checked_in=True).pk},
         "/portal/bookings/": dispatch_ids,
+        # The shop closes (or reopens) a resolved request.
+        "/portal/requests/": ids
+        | {
+            "request_id": lambda: _resolved_request(admin, other_shop).pk,
+            "action": lambda: "close",
+        },
+        # Closing a shop would stop every later record of it: a fresh shop of the same grid.
+        "/console/shops/<int:shop_id>/status/": ids
+        | {"shop_id": lambda: ShopFactory(grid=other_shop.grid).pk},
     }
     return {
         "markers": markers,
@@ -99,7 +137,7 @@ def world(shop_owner, shop, other_shop, other_shop_owner, account_manager):
         "order": order,
         "product": product,
         "admin": admin,
-        "roles": {"shop_owner": shop_owner, "account_manager": account_manager},
+        "roles": roles,
         "other_shop_owner": other_shop_owner,
     }
 
@@ -136,13 +174,35 @@ def _service_request(admin, shop):
     """A request of another shop, owned by a worker there (the administrator may act on it)."""
     from servicedesk import services
 
+    # Kept by the administrator, not routed: routing would first hand it to (and notify) a
+    # member of the department, which may be a restricted role of the matrix.
     request = services.request_create(
-        actor=admin, request_type="complaint", title=SECRET, channel="phone", shop_id=shop.pk
+        actor=admin,
+        request_type="complaint",
+        title=SECRET,
+        channel="phone",
+        shop_id=shop.pk,
+        handle_myself=True,
     )
     owner = UserFactory(username="matrix-owner", role=Role.SERVICE_STAFF)
     type(request).objects.filter(pk=request.pk).update(assignee=owner, status="assigned")
     request.refresh_from_db()
     return request
+
+
+def _resolved_request(admin, shop):
+    from servicedesk import services
+
+    request = _service_request(admin, shop)
+    services.request_transition(actor=admin, request_id=request.pk, action="resolve", note="矩阵")
+    return request
+
+
+def _open_question(world) -> str:
+    """A question of the other shop the machine could not answer, open for curation."""
+    turn = _chat_turn(world["other_shop"], world["other_shop_owner"])
+    type(turn).objects.filter(pk=turn.pk).update(decision="handover", curation="open")
+    return str(turn.pk)
 
 
 def _png() -> SimpleUploadedFile:
@@ -427,6 +487,279 @@ FIELD_WRITES = {
 }
 
 
+def _entry(index: int = 0):
+    return apps.get_model("knowledge", "Entry").objects.order_by("pk")[index]
+
+
+def _entry_form(world) -> dict[str, Any]:
+    """The knowledge editor as a browser posts it: the first entry, still published."""
+    entry = _entry()
+    return {
+        "question": entry.question,
+        "phrasings": "\n".join(entry.phrasings),
+        "answer": f"矩阵答案{next(_serial)}",
+        "category": entry.category,
+        "tags": "",
+        "valid_from": "",
+        "valid_until": "",
+        "owner_id": "",
+        "status": "published",
+        "note": "矩阵",
+        "expected_version": entry.version,
+    }
+
+
+def _plan_form(world) -> dict[str, Any]:
+    plan = ServicePlan.objects.get(segment="core")
+    data = {
+        "visits_per_month": "5",
+        "contact_channels": list(plan.contact_channels),
+        "description": "矩阵",
+        "service_item_ids": [item.pk for item in plan.service_items.all()],
+    }
+    for target in plan.sla_targets.all():
+        data[f"first_{target.category}"] = target.first_response_min
+        data[f"resolve_{target.category}"] = target.resolution_min
+    return data
+
+
+_RULE_EDITOR = {
+    "segment": ["core"],
+    "grade_min": ["20"],
+    "grade_max": ["30"],
+    "star_min": ["3"],
+    "star_max": ["5"],
+    "market_type": [""],
+    "business_type": [""],
+    "default_segment": "ordinary",
+    "note": "矩阵",
+}
+
+# A valid body for every page form (a page that takes a POST): route in the URL conf → form
+# data (files allowed; "?" is a query string for the URL). Each is proven valid by
+# test_every_page_form_body_is_valid: the call succeeds for a role allowed to make it.
+PAGE_BODIES: dict[str, Callable[[dict], dict[str, Any]]] = {
+    "/accounts/login/": lambda w: {
+        "username": w["admin"].username,
+        "password": "correct-horse-battery",
+    },
+    "/accounts/logout/": lambda w: {},
+    "/portal/requests/": lambda w: {"?": "mark_read=1"},
+    "/portal/requests/new/": lambda w: {
+        "request_type": "order_problem",
+        "title": "矩阵诉求",
+        "description": "矩阵",
+    },
+    "/portal/requests/<int:request_id>/reply/": lambda w: {"body": "矩阵回复"},
+    "/portal/requests/<int:request_id>/<str:action>/": lambda w: {},
+    "/portal/ask/": lambda w: {
+        "question": "订货截止时间是几点",
+        "conversation": _chat_turn(w["other_shop"], w["other_shop_owner"]).conversation_id,
+    },
+    "/portal/ask/turns/<int:turn_id>/pick/<int:entry_id>/": lambda w: {},
+    "/portal/ask/turns/<int:turn_id>/rate/": lambda w: {"helpful": "0"},
+    "/portal/ask/<int:conversation_id>/handover/": lambda w: {"note": "矩阵"},
+    "/portal/bookings/new/": lambda w: {
+        "service_item": field.item("policy_briefing").pk,
+        "day": _next_working_day().isoformat(),
+        "window_start": field.at(_next_working_day(), 12, 30).isoformat(),
+        "note": "矩阵",
+    },
+    "/portal/bookings/<int:job_id>/reschedule/": lambda w: {
+        "day": _next_working_day().isoformat(),
+        "window_start": field.at(_next_working_day(), 10, 30).isoformat(),
+    },
+    "/portal/bookings/<int:job_id>/cancel/": lambda w: {"reason": "矩阵"},
+    "/console/shops/<int:shop_id>/edit/": lambda w: {
+        "grade": 11,
+        "star": 3,
+        "phone": "13800000000",
+        "address": "合肥市蜀山区测试路1号",
+        "business_type": "convenience",
+        "contact_channels": ["phone"],
+        "account_manager_id": "",
+    },
+    "/console/shops/<int:shop_id>/status/": lambda w: {
+        "action": "close",
+        "closed_on": _today().isoformat(),
+    },
+    "/console/requests/new/": lambda w: {
+        "shop_id": w["other_shop"].pk,
+        "request_type": "complaint",
+        "channel": "phone",
+        "priority": "",
+        "title": "矩阵诉求",
+        "description": "矩阵",
+    },
+    "/console/requests/notifications/": lambda w: {},
+    "/console/requests/<int:request_id>/act/<str:action>/": lambda w: {"note": ""},
+    "/console/requests/<int:request_id>/take/": lambda w: {},
+    "/console/requests/<int:request_id>/assign/": lambda w: {
+        "assignee_id": UserFactory(username="matrix-staff", role=Role.SERVICE_STAFF).pk,
+        "reason": "矩阵",
+    },
+    "/console/requests/<int:request_id>/comment/": lambda w: {"body": "矩阵回复"},
+    "/console/requests/<int:request_id>/support/": lambda w: {
+        "department_id": Department.objects.get(code="it").pk,
+        "need": "矩阵",
+        "required": "on",
+    },
+    "/console/requests/support/<int:task_id>/<str:action>/": lambda w: {"result": ""},
+    "/console/knowledge/new/": lambda w: (
+        _entry_form(w) | {"question": f"矩阵问题{next(_serial)}", "expected_version": ""}
+    ),
+    "/console/knowledge/<int:entry_id>/": _entry_form,
+    "/console/knowledge/<int:entry_id>/restore/<int:version>/": lambda w: {},
+    "/console/knowledge/import/": lambda w: {
+        "file": SimpleUploadedFile(
+            "kb.csv",
+            f"question,category,answer\n矩阵导入{next(_serial)},其他,矩阵答案\n".encode(),
+            content_type="text/csv",
+        )
+    },
+    "/console/knowledge/curation/new/": lambda w: {
+        "turns": _open_question(w),
+        "weeks": 4,
+        "question": f"矩阵问题{next(_serial)}",
+        "phrasings": "",
+        "answer": "矩阵答案",
+        "category": "other",
+        "tags": "",
+    },
+    "/console/knowledge/curation/phrasings/": lambda w: {
+        "turns": _open_question(w),
+        "entry_code": _entry(1).code,
+    },
+    "/console/knowledge/curation/dismiss/": lambda w: {"turns": _open_question(w)},
+    "/console/dispatch/optimise/": lambda w: {
+        "day": _next_working_day().isoformat(),
+        "scope": "day",
+        "seconds": 1,
+    },
+    "/console/dispatch/routine/": lambda w: {
+        "first_day": _next_working_day().isoformat(),
+        "weeks": 1,
+        "day": _next_working_day().isoformat(),
+    },
+    "/console/dispatch/plans/<int:plan_id>/publish/": lambda w: {
+        "day": _next_working_day().isoformat()
+    },
+    "/console/dispatch/plans/<int:plan_id>/move/": lambda w: {
+        "job": _ready_plan_stop_job(),
+        "staff": "",
+        "position": 1,
+        "day": _next_working_day().isoformat(),
+    },
+    "/console/dispatch/urgent/<int:request_id>/": lambda w: {"note": "矩阵"},
+    "/console/roster/day/": lambda w: {
+        "user": w["field_staff"].pk,
+        # A week on: the next working day holds the bookings the other forms made, and a day
+        # off that would strand them is refused (rightly).
+        "day": (_next_working_day() + datetime.timedelta(days=7)).isoformat(),
+        "kind": "off",
+    },
+    "/console/roster/rules/": lambda w: {
+        "earliest_start": "07:00",
+        "latest_end": "19:00",
+        "min_shift_hours": "6",
+        "max_shift_hours": "10",
+        "lunch_from": "11:30",
+        "lunch_until": "13:00",
+        "lunch_minutes": "45",
+        "default_max_visits": "14",
+        "window_minutes": "120",
+        "booking_lead_hours": "2",
+        "booking_horizon_days": "14",
+        "change_cutoff_hours": "4",
+        "routine_horizon_weeks": "4",
+        "routine_slack_days": "2",
+        "plan_seconds": "20",
+    },  # fmt: skip
+    "/console/roster/profiles/<int:user_id>/": lambda w: {
+        "is_field": "on",
+        "home_latitude": "31.85",
+        "home_longitude": "117.25",
+        "home_label": "矩阵营销部",
+        "day_start": "08:00",
+        "day_end": "17:00",
+        "work_weekdays": ["0", "1", "2", "3", "4"],
+        "max_visits": "9",
+    },  # fmt: skip
+    "/console/field/jobs/<int:job_id>/": lambda w: {
+        "latitude": "31.82",
+        "longitude": "117.23",
+        "outcome": "done",
+        "work_done": "矩阵",
+        "coaching": "",
+    },
+    "/console/field/jobs/<int:job_id>/check-in/": lambda w: {
+        "latitude": "31.820100",
+        "longitude": "117.230100",
+    },
+    "/console/segments/preview/": lambda w: _RULE_EDITOR,
+    "/console/segments/apply/": lambda w: _RULE_EDITOR,
+    "/console/plans/<int:plan_id>/edit/": _plan_form,
+    "/imports/": lambda w: WRITE_BODIES[("POST", "/api/imports/jobs")](w)["multipart"],
+}
+# Page forms that write nothing (a preview, the log-out) or only the caller's own rows (marking
+# their notifications read): they may answer anyone, and must still change nothing of others'.
+PAGE_SELF_SCOPED = {
+    "/accounts/login/",  # a logged-in user is sent on, whatever the body says
+    "/accounts/logout/",
+    "/portal/requests/",
+    "/console/requests/notifications/",
+}
+PAGE_WITHOUT_WRITES = PAGE_SELF_SCOPED - {"/accounts/login/"} | {"/console/segments/preview/"}
+# Pages that are no form but answer every method alike (the start page sends each user on).
+PAGE_ANY_METHOD = {"/"}
+# Forms a shop fills for itself (no shop in the body): a shop owner may use them, for their own
+# shop only; the other shop's records must stay as they are.
+PAGE_OWN_SHOP = {"/portal/requests/new/", "/portal/bookings/new/"}
+# Forms that pick a shop from the user's own list: a shop outside it is answered exactly like a
+# shop that does not exist, with the form again (422, "Choose a shop from the list.").
+PAGE_SHOP_PICKED_FROM_SCOPE = {"/console/requests/new/"}
+_ERROR_MARKERS = ('data-error-code="', 'class="field-error"', 'class="errorlist', "has-error")
+
+
+def _page_control(world, route: str):
+    """Who may post ``route``'s form (the positive control): the other shop's owner on the
+    portal, its field staff member on the field pages, nobody logged in for the log-in page,
+    an administrator elsewhere."""
+    if route == "/accounts/login/":
+        return None
+    if route.startswith("/portal/"):
+        return world["other_shop_owner"]
+    if route.startswith("/console/field/"):
+        return world["field_staff"]
+    return world["admin"]
+
+
+def _today():
+    from django.utils import timezone
+
+    return timezone.localdate()
+
+
+def _post_page(client, url: str, body: dict[str, Any]):
+    data = dict(body)
+    query = data.pop("?", "")
+    return client.post(f"{url}?{query}" if query else url, data)
+
+
+def _shop_records(shop) -> dict[str, object]:
+    """Every row that reaches ``shop`` through its model's ``scope_path``."""
+    state = {}
+    for model in apps.get_models():
+        path = getattr(model, "scope_path", None)
+        if path is None:
+            continue
+        rows = model.objects.filter(**{path or "pk": shop.pk}).values()
+        state[model._meta.label] = sorted(
+            tuple(sorted((k, str(v)) for k, v in row.items())) for row in rows
+        )
+    return state
+
+
 def _fill(path: str, ids: dict[str, Callable[[], int]], path_ids=None) -> str:
     """``path`` with every parameter filled by an out-of-scope record (``path_ids``: overrides
     for the paths under a prefix, the longest matching prefix first)."""
@@ -517,7 +850,7 @@ def _check_write(client, method: str, url: str, body, label: str, allowed: set[i
     assert _snapshot() == before, f"{label} {method} {url} changed data"
 
 
-@pytest.mark.parametrize("role", ["shop_owner", "account_manager"])
+@pytest.mark.parametrize("role", RESTRICTED_ROLES)
 def test_no_api_operation_reaches_another_shops_data(client_for, world, role):
     client = client_for(world["roles"][role])
     operations = list(_api_operations())
@@ -537,6 +870,21 @@ def test_no_api_operation_reaches_another_shops_data(client_for, world, role):
     assert read_statuses.count(200) >= 5 and 404 in read_statuses
 
 
+def _in_working_hours(path: str):
+    """An urgent visit is fitted into today's routes, and refused as too late after 18:30: its
+    positive control runs at 10:00 today, whatever the hour the suite runs at."""
+    import contextlib
+    import datetime
+
+    import time_machine
+
+    from dispatch.roster import local_dt
+
+    if "urgent" not in path:
+        return contextlib.nullcontext()
+    return time_machine.travel(local_dt(_today(), datetime.time(10, 0)), tick=True)
+
+
 def test_every_write_body_is_valid_for_an_administrator(client_for, world):
     """The positive control: the same calls succeed for a role allowed to make them."""
     admin, owner = client_for(world["admin"]), client_for(world["other_shop_owner"])
@@ -547,11 +895,12 @@ def test_every_write_body_is_valid_for_an_administrator(client_for, world):
         client = owner if (method, path) in SHOP_WRITES else admin
         client = field_staff if (method, path) in FIELD_WRITES else client
         url = _fill(path, world["ids"], world["path_ids"])
-        response = _send(client, method, url, WRITE_BODIES[(method, path)](world))
+        with _in_working_hours(path):
+            response = _send(client, method, url, WRITE_BODIES[(method, path)](world))
         assert response.status_code < 300, f"admin {method} {path}: {response.content[:300]!r}"
 
 
-@pytest.mark.parametrize("role", ["shop_owner", "account_manager"])
+@pytest.mark.parametrize("role", RESTRICTED_ROLES)
 def test_no_page_reaches_another_shops_data(client_for, world, role):
     user = world["roles"][role]
     client = client_for(user)
@@ -562,9 +911,68 @@ def test_no_page_reaches_another_shops_data(client_for, world, role):
         url = _fill(route, world["ids"], world["path_ids"])
         client.force_login(user)  # a POST to the log-out page must not blind the later calls
         statuses.append(_check_read(client, url, world["markers"], role))
-        # Page forms post form data; whatever the form, nothing of the other shop may change.
-        _check_write(client, "POST", url, {"multipart": {}}, role, REFUSED | {302, 400, 405, 422})
+        client.force_login(user)
+        if route not in PAGE_BODIES:
+            # Not a form (test_every_page_form_body_is_valid holds that): a POST is refused.
+            allowed = REFUSED | {405} | ({302} if route in PAGE_ANY_METHOD else set())
+            _check_write(client, "POST", url, {"multipart": {}}, role, allowed)
+            continue
+        body = PAGE_BODIES[route](world)
+        if route in PAGE_OWN_SHOP and role == Role.SHOP_OWNER:
+            _check_own_shop_write(client, url, body, world)
+            continue
+        allowed = REFUSED | ({200, 302} if route in PAGE_SELF_SCOPED else set())
+        allowed |= {422} if route in PAGE_SHOP_PICKED_FROM_SCOPE else set()
+        before = _snapshot()
+        response = _post_page(client, url, body)
+        assert response.status_code in allowed, (
+            f"{role} POST {url} answered {response.status_code}: {response.content[:300]!r}"
+        )
+        assert _snapshot() == before, f"{role} POST {url} changed data"
+        leaked = [m for m in world["markers"] if m in _body_text(response)]
+        assert not leaked, f"{role} POST {url} shows another shop's data: {leaked}"
     assert statuses.count(200) >= 2 and (403 in statuses or 404 in statuses)
+
+
+def _check_own_shop_write(client, url: str, body: dict[str, Any], world) -> None:
+    """A shop's own form: it may succeed, for the caller's shop; the other shop is untouched."""
+    before = _shop_records(world["other_shop"])
+    response = _post_page(client, url, body)
+    assert response.status_code in REFUSED | {200, 302, 422}, (
+        f"shop_owner POST {url} answered {response.status_code}"
+    )
+    assert _shop_records(world["other_shop"]) == before, f"shop_owner POST {url} changed data"
+    leaked = [m for m in world["markers"] if m in _body_text(response)]
+    assert not leaked, f"shop_owner POST {url} shows another shop's data: {leaked}"
+
+
+def test_every_page_form_body_is_valid(client_for, world):
+    """The positive control of the pages: every page that takes a POST has a body in
+    PAGE_BODIES, and it succeeds (and writes) for a role allowed to send it."""
+    forms, problems = [], []
+    for route in _page_routes():
+        control = _page_control(world, route)
+        client = client_for(control)
+        url = _fill(route, world["ids"], world["path_ids"])
+        if route not in PAGE_BODIES:
+            status = _post_page(client, url, {}).status_code
+            if status != 405 and route not in PAGE_ANY_METHOD:
+                problems.append(f"POST {route} answered {status}: add a body to PAGE_BODIES")
+            continue
+        forms.append(route)
+        before = _snapshot()
+        with _in_working_hours(route):
+            response = _post_page(client, url, PAGE_BODIES[route](world))
+        text = _body_text(response)
+        errors = [m for m in _ERROR_MARKERS if m in text]
+        if response.status_code >= 400 or errors:
+            problems.append(
+                f"{control} POST {route} answered {response.status_code} {errors}: {text[:400]!r}"
+            )
+        elif route not in PAGE_WITHOUT_WRITES and _snapshot() == before:
+            problems.append(f"{control} POST {route} wrote nothing")
+    assert not problems, "\n".join(problems)
+    assert set(forms) == set(PAGE_BODIES), "PAGE_BODIES names a page that is not in the URL conf"
 
 
 def test_the_matrix_would_notice_a_leak(client_for, world, dispatcher):

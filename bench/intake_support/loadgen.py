@@ -6,7 +6,9 @@ A fixed number of clients (one connection each) submit for a fixed time on loopb
 starting its next submission when the last one was answered. Two kinds of submission:
 
 - ``intake``: POST /api/service/requests with a bearer token, JSON and an Idempotency-Key;
-  acknowledged by any 2xx.
+  acknowledged by any 2xx. With ``owners`` ([shop id, token] pairs) each client submits for
+  its own shop with that shop owner's token (the owner's scope applies); else ``token`` and
+  ``shop_ids``.
 - ``helpdesk``: django-helpdesk's public ticket form; each client fetches the form once (CSRF
   cookie and token), then POSTs it as a browser does (multipart); acknowledged by the 302 to
   the ticket page.
@@ -17,7 +19,9 @@ hold when time is up. Asyncio over raw streams keeps the generator's own CPU cos
 shares two cores with the servers); its CPU share is part of the result.
 
 Only requests that complete inside the measured window (after the warm-up) count for rates and
-latencies. Progress is printed each second.
+latencies. Progress is printed each second. The result also gives ``started_at`` and each
+acknowledgement's ``ack_at`` on ``time.monotonic()`` (one clock for all processes on Linux), so
+the caller can place its own events (a fault, a drained outbox) on the same time line.
 """
 
 import asyncio
@@ -129,6 +133,7 @@ class Stats:
     errors: Counter = field(default_factory=Counter)
     error_samples: list[str] = field(default_factory=list)
     acknowledged: list[str] = field(default_factory=list)  # keys (intake)
+    ack_at: list[float] = field(default_factory=list)  # time.monotonic() of each, same order
     gave_up: list[str] = field(default_factory=list)
     attempts: int = 0
     replays: int = 0
@@ -168,11 +173,16 @@ class IntakeSubmitter(Submitter):
     def next(self) -> tuple[str, bytes]:
         config, self.serial = self.config, self.serial + 1
         key = str(uuid.uuid4())
-        shops, types = config["shop_ids"], config["request_types"]
+        types = config["request_types"]
         n = self.client * 100_003 + self.serial
+        if config.get("owners"):
+            shop_id, token = config["owners"][self.client % len(config["owners"])]
+        else:
+            shops, token = config["shop_ids"], config["token"]
+            shop_id = shops[n % len(shops)]
         body = json.dumps(
             {
-                "shop_id": shops[n % len(shops)],
+                "shop_id": shop_id,
                 "request_type": types[n % len(types)],
                 "channel": "api",
                 "title": f"{config['label']} {self.client}-{self.serial}: cooler stops at night",
@@ -182,7 +192,7 @@ class IntakeSubmitter(Submitter):
             }
         ).encode()
         headers = {
-            "Authorization": f"Bearer {config['token']}",
+            "Authorization": f"Bearer {token}",
             "Content-Type": "application/json",
             "Idempotency-Key": key,
         }
@@ -263,6 +273,7 @@ async def client(config: dict, number: int, stats: Stats) -> None:
                             stats.latencies_ms.append((time.monotonic() - sent) * 1000)
                         stats.per_second[("ok", int(done))] += 1
                         stats.acknowledged.append(key)
+                        stats.ack_at.append(time.monotonic())
                         if response.headers.get("idempotent-replayed", "").lower() == "true":
                             stats.replays += 1
                         break
@@ -309,6 +320,8 @@ async def main(config: dict) -> dict:
         "ok_in_window": len(stats.latencies_ms),
         "latencies_ms": stats.latencies_ms,
         "acknowledged": stats.acknowledged,
+        "ack_at": stats.ack_at,
+        "started_at": stats.started,
         "acknowledged_total": sum(window),
         "attempts": stats.attempts,
         "replays": stats.replays,

@@ -12,6 +12,6 @@ def seed(*args: str, **options) -> str:
     """Run ``seed_demo`` (ending on ``UNTIL_DATE`` unless told) and return what it printed."""
     out = io.StringIO()
     options.setdefault("until", UNTIL_DATE)
-    options.setdefault("plan_seconds", 1)  # the demo week is small here; keep the suite fast
+    options.setdefault("plan_iterations", 100)  # the demo week is small here; keep the suite fast
     call_command("seed_demo", *args, stdout=out, **options)
     return out.getvalue()

@@ -16,6 +16,7 @@ from dispatch.models import Plan
 from flexserve import policy
 from flexserve.errors import AppError, Invalid
 from flexserve.policy import Perm
+from flexserve.schemas import FIRST_DAY, LAST_DAY, day_out_of_range
 from servicedesk.views_console.common import is_htmx
 
 RUNNING_STATES = (Plan.State.QUEUED, Plan.State.RUNNING)
@@ -32,11 +33,14 @@ def _planner(request: HttpRequest) -> None:
 
 
 def _day_of(value: str | None) -> datetime.date:
-    """The day in the query (YYYY-MM-DD), today when missing or not a date."""
+    """The day in the query (YYYY-MM-DD), today when missing or not a date; 422 out of range."""
     try:
         day = parse_date(value or "")
     except ValueError:
         day = None
+    if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+        # The board also shows the day before and after: 9999-12-31 would overflow.
+        raise day_out_of_range("day")
     return day or timezone.localdate()
 
 

@@ -17,7 +17,7 @@ from flexserve import policy
 from flexserve.errors import Invalid
 from flexserve.policy import Perm
 from knowledge import index, live
-from knowledge.errors import NoShop, NotAnswered, NotSuggested
+from knowledge.errors import EntryUnavailable, NoShop, NotAnswered, NotSuggested
 from knowledge.models import Conversation, Entry, Turn
 from servicedesk import services as servicedesk
 from servicedesk.models import Channel
@@ -131,6 +131,9 @@ def pick_suggestion(*, actor: User, turn_id: int, entry_id: int) -> Turn:
     if entry is None:
         raise NotSuggested()
     now = timezone.now()
+    # Offered when live; since then it may be back in draft, archived or out of its validity.
+    if not entry.is_live_on(timezone.localdate(now)):
+        raise EntryUnavailable()
     if asked.decision == Turn.Decision.SUGGEST:
         asked.picked_entry = entry
         asked.save(update_fields=["picked_entry"])

@@ -228,6 +228,37 @@ def test_picking_a_suggestion_answers_it_and_remembers_the_choice(shop_owner):
         chat.pick_suggestion(actor=shop_owner, turn_id=asked.pk, entry_id=not_offered.pk)
 
 
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"status": Entry.Status.DRAFT},
+        {"status": Entry.Status.ARCHIVED},
+        {"valid_until": dt.date(2026, 11, 24)},  # expired yesterday
+        {"valid_from": dt.date(2026, 11, 26)},  # not valid before tomorrow
+    ],
+    ids=["draft", "archived", "expired", "not-yet-valid"],
+)
+def test_a_suggestion_no_longer_live_is_not_answered(client_for, shop_owner, change):
+    """Between the offer and the pick the entry went back to draft, was archived or ran out of
+    validity: the shop gets a clear refusal, not the entry's text."""
+    asked = _suggest_turn(shop_owner)
+    chosen = asked.suggestions[0]
+    Entry.objects.filter(pk=chosen).update(**change)
+    turns = Turn.objects.count()
+    for language in ("en", "zh-hans"):
+        response = client_for(shop_owner).post(
+            f"/api/knowledge/turns/{asked.pk}/pick",
+            {"entry_id": chosen},
+            content_type="application/json",
+            HTTP_ACCEPT_LANGUAGE=language,
+        )
+        error = response.json()["error"]
+        assert (response.status_code, error["code"]) == (409, "entry_unavailable")
+        assert Entry.objects.get(pk=chosen).answer not in response.content.decode()
+    asked.refresh_from_db()
+    assert asked.picked_entry_id is None and Turn.objects.count() == turns
+
+
 def test_rating_an_answer_and_changing_ones_mind(shop_owner):
     turn = chat.ask(actor=shop_owner, question=Entry.objects.get(code="kb-ordering-003").question)
     chat.rate(actor=shop_owner, turn_id=turn.pk, helpful=False)

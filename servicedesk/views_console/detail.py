@@ -127,6 +127,7 @@ def _detail_context(
         "assign_form": forms.get("assign")
         or AssignForm(staff=selectors.assignable_staff(user).select_related("department")),
         "can_work": policy.has_perm(user, Perm.REQUEST_WORK),
+        "can_reply": services.can_reply(user, sr),  # else the form writes internal notes only
         "comment_form": forms.get("comment") or CommentForm(),
         "canned_replies": list(canned),
         "timeline": selectors.timeline(user, sr),
@@ -283,7 +284,7 @@ def request_assign(request: HttpRequest, request_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def request_comment(request: HttpRequest, request_id: int) -> HttpResponse:
-    """A reply to the shop, or an internal note for colleagues."""
+    """A reply to the shop (its owner, a dispatcher or a manager), or an internal note."""
     user = staff_of(request)
     selectors.request_get(user, request_id)
     form = CommentForm(request.POST)

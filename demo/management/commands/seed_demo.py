@@ -7,6 +7,10 @@
     manage.py seed_demo --request-weeks 0    # no service-request history
     manage.py seed_demo --chat-weeks 0       # no self-service Q&A history
     manage.py seed_demo --visit-weeks 0      # no field work (roster, visits, bookings, routes)
+    manage.py seed_demo --plan-iterations 500   # a quicker, rougher demo week of routes
+
+The demo administrator ``admin`` gets the public demo password: in production mode
+(``FLEXSERVE_MODE=production``) the command refuses to run unless ``--allow-production``.
 
 Operator output stays in English like Django's own commands (they run with translation off).
 """
@@ -14,6 +18,7 @@ Operator output stays in English like Django's own commands (they run with trans
 import datetime
 import time
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db.models import ProtectedError
 
@@ -58,10 +63,16 @@ class Command(BaseCommand):
             help="weeks of past shop visits; with 0, no roster, bookings or routes either",
         )
         parser.add_argument(
+            "--plan-iterations",
+            type=int,
+            default=field_work.DEFAULT_PLAN_ITERATIONS,
+            help="search iterations for the demo week's routes (the same seed, the same routes)",
+        )
+        parser.add_argument(
             "--plan-seconds",
             type=int,
             default=field_work.DEFAULT_PLAN_SECONDS,
-            help="optimisation time for the demo week's routes",
+            help="most seconds for that search, 1-600 (a cap: routes then depend on the machine)",
         )
         parser.add_argument("--seed", type=int, default=city.DEFAULT_SEED)
         parser.add_argument(
@@ -78,16 +89,32 @@ class Command(BaseCommand):
             action="store_true",
             help="delete shops, orders, territory and non-superuser log-ins first",
         )
+        parser.add_argument(
+            "--allow-production",
+            action="store_true",
+            help="seed even when FLEXSERVE_MODE=production (every demo log-in, the administrator "
+            "included, gets the public demo password)",
+        )
 
     def handle(self, *args, **opts) -> None:
+        if settings.PRODUCTION and not opts["allow_production"]:
+            # The demo makes a superuser "admin" with the password printed in the README.
+            raise CommandError(
+                "Refusing to seed the demo city in production mode (FLEXSERVE_MODE=production): "
+                f"it creates the superuser 'admin' with the public password {city.DEMO_PASSWORD!r}"
+                " and --reset deletes shops and log-ins. Pass --allow-production only on a "
+                "throw-away database."
+            )
         if opts["if_empty"] and opts["reset"]:
             raise CommandError("--if-empty and --reset contradict each other")
         if opts["chat_weeks"] < 0:
             raise CommandError("--chat-weeks cannot be negative")
         if opts["visit_weeks"] < 0:
             raise CommandError("--visit-weeks cannot be negative")
-        if opts["plan_seconds"] < 1:
-            raise CommandError("--plan-seconds must be at least 1")
+        if not 1 <= opts["plan_seconds"] <= 600:
+            raise CommandError("--plan-seconds must lie between 1 and 600")
+        if opts["plan_iterations"] < 1:
+            raise CommandError("--plan-iterations must be at least 1")
         started = time.perf_counter()
         if opts["if_empty"] and Shop.objects.exists():
             self.stdout.write("Shops exist already: the demo city was not seeded.")
@@ -103,13 +130,15 @@ class Command(BaseCommand):
             )
         except ValueError as exc:
             raise CommandError(str(exc)) from None
+        phases: dict[str, float] = {}
         if opts["reset"]:
             try:
                 deleted = city.reset()
             except ProtectedError as exc:
                 raise CommandError(f"reset stopped: other records still use them ({exc})") from None
             removed = ", ".join(f"{n:,} {name}" for name, n in deleted.items() if n)
-            self._line("reset", 0, time.perf_counter() - started, removed or "nothing")
+            phases["reset"] = time.perf_counter() - started
+            self._line("reset", 0, phases["reset"], removed or "nothing")
         elif Shop.objects.exists():
             raise CommandError("The database has shops already: use --reset or --if-empty.")
 
@@ -119,29 +148,46 @@ class Command(BaseCommand):
             f"up to {options.until}, seed {options.seed}"
         )
         clock = time.perf_counter()
+
+        def line(stage: str, count: int) -> None:
+            self._line(stage, count, time.perf_counter() - clock)
+
         try:
-            summary = city.build(
-                options,
-                progress=lambda stage, count: self._line(stage, count, time.perf_counter() - clock),
-            )
+            summary = city.build(options, progress=line)
         except city.DemoError as exc:
             raise CommandError(f"{exc}; run with --reset to replace the demo data") from None
+        phases |= summary.phases
+        mark = time.perf_counter()
         if opts["chat_weeks"] > 0:
             chat_history.build(
-                seed=options.seed,
-                until=options.until,
-                weeks=opts["chat_weeks"],
-                progress=lambda stage, count: self._line(stage, count, time.perf_counter() - clock),
+                seed=options.seed, until=options.until, weeks=opts["chat_weeks"], progress=line
             )
+            phases["chat"], mark = time.perf_counter() - mark, time.perf_counter()
         if opts["visit_weeks"] > 0:
             field_work.build(
                 seed=options.seed,
                 until=options.until,
                 history_weeks=opts["visit_weeks"],
-                plan_seconds=opts["plan_seconds"],
-                progress=lambda stage, count: self._line(stage, count, time.perf_counter() - clock),
+                progress=line,
             )
-
+            phases["field"], mark = time.perf_counter() - mark, time.perf_counter()
+            plan = field_work.plan_week(
+                until=options.until,
+                iterations=opts["plan_iterations"],
+                seconds=opts["plan_seconds"],
+                progress=line,
+            )
+            phases["plan"] = time.perf_counter() - mark
+            if plan is not None and plan.stats.get("runtime_s", 0) >= 0.9 * opts["plan_seconds"]:
+                self.stderr.write(
+                    f"  note: --plan-seconds {opts['plan_seconds']} may have stopped the search "
+                    f"before {opts['plan_iterations']} iterations; the routes then depend on "
+                    "this machine's speed"
+                )
+        # One line a script can read (bench/seed_demo.py does): where the time went.
+        self.stdout.write(
+            "Time per stage: " + ", ".join(f"{name} {s:.2f} s" for name, s in phases.items())
+        )
         self.stdout.write("")
         self.stdout.write("Shops per class:")
         total = sum(summary.segments.values()) or 1

@@ -174,6 +174,7 @@ def _run(plan: Plan) -> None:
     clock = bridge.Clock(first)
     progress = _Progress(plan, len(jobs))
     placeable = max(1, sum(len(c.jobs) for c in components))
+    iterations = plan.stats.get("max_iterations")
     solved: list[_Solved] = []
     violations = 0
     for index, component in enumerate(components, start=1):
@@ -189,6 +190,10 @@ def _run(plan: Plan) -> None:
             job_tags=job_tags,
         )
         budget = max(MIN_COMPONENT_S, plan.seconds * len(component.jobs) / placeable)
+        if iterations:  # the limit set at start: its share, the seconds only cap it
+            max_iterations = max(1, iterations * len(component.jobs) // placeable)
+        else:
+            max_iterations = max(100, int(ITERATIONS_PER_S * budget))
         solution = solve(
             model.problem,
             time_limit_s=budget,
@@ -196,7 +201,7 @@ def _run(plan: Plan) -> None:
             objective="duration",
             balance=BALANCE_SHARE,
             progress=progress.callback(len(component.jobs), budget, index, len(components)),
-            max_iterations=max(100, int(ITERATIONS_PER_S * budget)),
+            max_iterations=max_iterations,
         )
         broken = check(model.problem, solution)
         if broken:
@@ -209,10 +214,18 @@ def _run(plan: Plan) -> None:
         solved.append(_Solved(model, solution))
         progress.done += len(component.jobs)
         progress.write(progress.done, index, len(components), force=True)
-    _store(plan, solved, orphans, jobs, began, violations)
+    _store(plan, solved, orphans, jobs, began, violations, iterations)
 
 
-def _store(plan, solved: list[_Solved], orphans, jobs, began: float, violations: int) -> None:
+def _store(
+    plan,
+    solved: list[_Solved],
+    orphans,
+    jobs,
+    began: float,
+    violations: int,
+    iterations: int | None = None,
+) -> None:
     """Write the routes, stops and unplaced jobs, then mark the plan READY (one transaction)."""
     routes: list[Route] = []
     stops_of: list[list[Stop]] = []
@@ -249,6 +262,8 @@ def _store(plan, solved: list[_Solved], orphans, jobs, began: float, violations:
         "runtime_s": round(time.perf_counter() - began, 2),
         "violations": violations,
     }
+    if iterations:
+        stats["max_iterations"] = iterations
     with transaction.atomic():
         Route.objects.filter(plan=plan).delete()
         Unplaced.objects.filter(plan=plan).delete()

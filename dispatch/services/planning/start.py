@@ -25,8 +25,13 @@ def start_plan(
     last_day: datetime.date,
     seconds: int | None = None,
     seed: int = 0,
+    max_iterations: int | None = None,
 ) -> Plan:
-    """Queue an optimisation of ``first_day``..``last_day`` (at most a week); returns the plan."""
+    """Queue an optimisation of ``first_day``..``last_day`` (at most a week); returns the plan.
+
+    ``max_iterations`` (total over the period) stops the search on iterations, so the same seed
+    gives the same plan whatever the machine's load; ``seconds`` then only caps the run.
+    """
     policy.require(actor, Perm.DISPATCH_PLAN)
     if last_day < first_day:
         raise Invalid(fields={"last_day": [_("The last day is before the first day.")]})
@@ -36,6 +41,8 @@ def start_plan(
         seconds = WorkRules.current().plan_seconds
     if not 1 <= int(seconds) <= 600:
         raise Invalid(fields={"seconds": [_("Optimise for 1 to 600 seconds.")]})
+    if max_iterations is not None and int(max_iterations) < 1:
+        raise Invalid(fields={"max_iterations": [_("Optimise for at least one iteration.")]})
     with transaction.atomic():
         plan = Plan.objects.create(
             kind=Plan.Kind.PERIOD,
@@ -44,6 +51,8 @@ def start_plan(
             last_day=last_day,
             seconds=int(seconds),
             seed=int(seed),
+            # No column of its own: the limit travels with the row to whichever process runs it.
+            stats={"max_iterations": int(max_iterations)} if max_iterations else {},
             created_by=actor,
             message=gettext("Waiting to start."),
         )
