@@ -18,7 +18,7 @@ from PIL import Image
 from accounts.models import Department, Role
 from accounts.tests.factories import UserFactory
 from servicedesk import services
-from servicedesk.models import Comment, OutboxMessage, RequestEvent, ServiceRequest
+from servicedesk.models import CannedReply, Comment, OutboxMessage, RequestEvent, ServiceRequest
 from servicedesk.tests.conftest import department
 from servicedesk.tests.factories import make_request
 
@@ -220,12 +220,17 @@ def test_the_owner_and_a_dispatcher_reply_to_the_shop(
 
 
 def test_the_console_page_tells_a_support_party_that_replies_are_for_the_owner(
-    client_for, supported, logistics_worker
+    client_for, supported, logistics_worker, account_manager
 ):
+    CannedReply.objects.create(title="已收到", body="您好，您的诉求已收到。")
+    detail = reverse("console:request_detail", args=[supported.pk])
+    owner_page = client_for(account_manager).get(detail).content.decode()
+    assert "data-canned-insert" in owner_page  # the owner writes to the shop
     client = client_for(logistics_worker)
     url = reverse("console:request_comment", args=[supported.pk])
-    page = client.get(reverse("console:request_detail", args=[supported.pk])).content.decode()
+    page = client.get(detail).content.decode()
     assert "data-internal-only" in page  # the form says a note stays inside
+    assert "data-canned-insert" not in page  # canned replies address the shop: not for notes
     response = client.post(url, {"body": "您好，明天补送"})
     assert response.status_code == 403
     assert 'data-error-code="forbidden"' in response.content.decode()
