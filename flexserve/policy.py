@@ -7,10 +7,10 @@ Scoping, by role:
 - shop owner: their own shop only (``Shop.owner_account``);
 - account manager / service staff: the shops of their territory (the grids they serve) and the
   shops assigned to them, with their requests; beyond those, the requests they own and the
-  support tasks they own (with their requests). A member of a city-wide department
-  (``Department.city_wide``: customer service, logistics) also sees that department's whole
-  queue and every support task it is called for, whatever the shop: answering the city is that
-  department's job. Members of other departments see their queue through their grids only;
+  support their department is called for (its support tasks, with their requests). A member of
+  a city-wide department (``Department.city_wide``: customer service, logistics) also sees that
+  department's whole queue, whatever the shop: answering the city is that department's job.
+  Members of other departments see their request queue through their grids only;
 - dispatcher, service manager, administrator: every shop of the company.
 
 Seeing a request is not working it: only its owner (assignee) or a dispatcher / manager /
@@ -193,21 +193,23 @@ def shop_scope(user: User | AnonymousUser, path: str = "") -> Q | None:
 
 def _work_scope(user: User, model: type[Model]) -> Q:
     """Requests and support tasks a staff member works on, whatever shop they belong to: what
-    they own and the support tasks they own; in a city-wide department, also its whole queue
-    and every support task it gives. Other departments see their queue through their grids."""
+    they own and the support their department is called for (a call naming nobody goes to every
+    member, who must be able to open it); in a city-wide department, also its whole queue.
+    Other departments see their request queue through their grids."""
     from servicedesk.models import ServiceRequest, SupportTask
 
-    # The department's flag is read by a join, not a second query: lists keep their counts.
-    queue = (
-        Q(department_id=user.department_id, department__city_wide=True)
-        if user.department_id
-        else Q(pk__in=[])
-    )
+    if not user.department_id:
+        gives = Q(owner=user)
+        queue = Q(pk__in=[])
+    else:
+        gives = Q(owner=user) | Q(department_id=user.department_id)
+        # The department's flag is read by a join, not a second query: lists keep their counts.
+        queue = Q(department_id=user.department_id, department__city_wide=True)
     if model is ServiceRequest:
-        supported = SupportTask.objects.filter(Q(owner=user) | queue).values("request_id")
+        supported = SupportTask.objects.filter(gives).values("request_id")
         return Q(assignee=user) | Q(pk__in=supported) | queue
     if model is SupportTask:
-        return Q(owner=user) | Q(request__assignee=user) | queue
+        return gives | Q(request__assignee=user)
     raise ImproperlyConfigured(f"{model.__name__} has no work scope.")
 
 

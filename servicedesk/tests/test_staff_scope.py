@@ -148,6 +148,29 @@ def test_a_support_task_owner_outside_the_grid_sees_the_request(
     assert client.get(f"/files/requests/{photo_id}/").status_code == 200
 
 
+def test_a_support_call_to_a_department_reaches_its_members_outside_the_grid(
+    client_for, marketing_am, far_service, dispatcher
+):
+    """Called with no owner named, every member of the department is notified: each must be
+    able to open the request and take the task, though the shop lies outside their grids."""
+    request, photo_id = far_service
+    services.support_task_create(
+        actor=dispatcher,
+        request_id=request.pk,
+        department_id=department("marketing").pk,
+        need="请协调货源",
+    )
+    assert OutboxMessage.objects.filter(recipient=marketing_am, request=request).exists()
+    client = client_for(marketing_am)
+    assert client.get(f"/api/service/requests/{request.pk}").status_code == 200
+    assert client.get(f"/files/requests/{photo_id}/").status_code == 200
+    tasks = client.get(f"/api/service/requests/{request.pk}/support-tasks")
+    marketing = department("marketing")
+    assert [t["department_id"] for t in tasks.json()] == [marketing.pk], tasks.content
+    page = client.get(reverse("console:request_detail", args=[request.pk])).content.decode()
+    assert "请协调货源" in page  # the task is on the page, to be started
+
+
 # ---------------------------------------------------------------- replies and internal notes
 
 
