@@ -12,15 +12,8 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-
-class Role(models.TextChoices):
-    SHOP_OWNER = "shop_owner", _("Shop owner")
-    ACCOUNT_MANAGER = "account_manager", _("Account manager")
-    SERVICE_STAFF = "service_staff", _("Service staff")
-    DISPATCHER = "dispatcher", _("Dispatcher")
-    SERVICE_MANAGER = "service_manager", _("Service manager")
-    ADMIN = "admin", _("Administrator")
-
+# The roles are policy's (flexserve.policy, the bottom layer); imported here for User.role.
+from flexserve.policy import Role
 
 STAFF_ROLES = frozenset(
     {Role.ACCOUNT_MANAGER, Role.SERVICE_STAFF, Role.DISPATCHER, Role.SERVICE_MANAGER, Role.ADMIN}
@@ -96,6 +89,11 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.full_name or self.username
+
+    @property
+    def picker_label(self) -> str:
+        """Name and log-in user name, for staff pickers: "张伟 (staff01)"."""
+        return f"{self.full_name} ({self.username})" if self.full_name else self.username
 
     @property
     def is_shop_owner(self) -> bool:

@@ -1,17 +1,22 @@
 """Read the audit trail: managers only, and within their scope."""
 
+from __future__ import annotations
+
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Field, Model
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
-from accounts.models import User
 from audit.models import AuditEntry
 from flexserve import policy
 from flexserve.policy import Perm
+
+if TYPE_CHECKING:  # audit and accounts are independent layers; the user is only a type here
+    from accounts.models import User
 
 ACTION_LABELS = {
     "shop.created": _("Shop registered"),
@@ -33,7 +38,7 @@ ACTION_LABELS = {
     "request.resume": _("Resume"),
     "request.resolve": _("Resolve"),
     "request.close": _("Confirm and close"),
-    "request.reopen": _("Reopen"),
+    "request.reopen": pgettext_lazy("request action", "Reopen"),
     "support.start": _("Support task started"),
     "support.done": _("Support task done"),
     "support.cancel": _("Support task cancelled"),

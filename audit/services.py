@@ -1,12 +1,16 @@
 """Record audit entries; called by other apps' services inside their transaction."""
 
+from __future__ import annotations
+
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Model
 
-from accounts.models import User
 from audit.models import AuditEntry
+
+if TYPE_CHECKING:  # audit and accounts are independent layers; the actor is only a type here
+    from accounts.models import User
 
 
 def _plain(value: Any) -> Any:

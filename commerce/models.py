@@ -7,6 +7,7 @@ decimals; quantities are in cartons (条).
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from customers.models import Shop
 
@@ -54,7 +55,7 @@ class Order(models.Model):
 
     class Meta:
         ordering = ["-ordered_on", "-id"]
-        verbose_name = _("order")
+        verbose_name = pgettext_lazy("purchase order", "order")
         verbose_name_plural = _("orders")
         indexes = [
             models.Index(fields=["shop", "-ordered_on"]),
@@ -101,7 +102,9 @@ class Delivery(models.Model):
     )
     planned_at = models.DateTimeField(_("planned time"))
     delivered_at = models.DateTimeField(_("actual time"), null=True, blank=True)
-    route_code = models.CharField(_("route"), max_length=20, blank=True)
+    route_code = models.CharField(
+        pgettext_lazy("delivery route", "route"), max_length=20, blank=True
+    )
     driver_name = models.CharField(_("driver"), max_length=40, blank=True)
 
     class Meta:
@@ -118,7 +121,7 @@ class Payment(models.Model):
     scope_path = "shop"
 
     class Status(models.TextChoices):
-        PENDING = "pending", _("Pending")
+        PENDING = "pending", pgettext_lazy("payment status", "Pending")
         SUCCEEDED = "succeeded", _("Succeeded")
         FAILED = "failed", _("Failed")
         REFUNDED = "refunded", _("Refunded")

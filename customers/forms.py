@@ -27,17 +27,7 @@ from customers.models import (
     Shop,
 )
 from flexserve.errors import Invalid
-
-
-class ServiceErrorsMixin:
-    """Show a service's ``Invalid.fields`` on the matching form fields (others on the form)."""
-
-    def add_service_errors(self, exc: Invalid) -> None:
-        if not exc.fields:
-            self.add_error(None, exc.render_message())
-        for key, messages in exc.fields.items():
-            name = key if key in self.fields else f"{key}_id"
-            self.add_error(name if name in self.fields else None, list(messages))
+from flexserve.forms import ServiceErrorsMixin
 
 
 class ShopEditForm(ServiceErrorsMixin, forms.Form):
@@ -77,7 +67,7 @@ class ShopEditForm(ServiceErrorsMixin, forms.Form):
         if current_manager is not None and current_manager not in managers:
             managers.append(current_manager)
         self.fields["account_manager_id"].choices = [("", _("Not assigned"))] + [
-            (user.pk, str(user)) for user in managers
+            (user.pk, user.picker_label) for user in managers
         ]
 
     @staticmethod

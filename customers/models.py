@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 # 烟草专卖零售许可证号: six-digit administrative division code + six-digit serial number.
 LICENCE_RE = re.compile(r"^[1-6]\d{11}$")
@@ -156,8 +157,8 @@ class Shop(models.Model):
     scope_path = ""  # a shop is its own scope
 
     class Status(models.TextChoices):
-        ACTIVE = "active", _("Active")
-        CLOSED = "closed", _("Closed")
+        ACTIVE = "active", pgettext_lazy("shop status", "Active")
+        CLOSED = "closed", pgettext_lazy("shop status", "Closed")
 
     licence_no = models.CharField(
         _("licence number"), max_length=12, unique=True, validators=[validate_licence_no]
@@ -267,7 +268,7 @@ class SegmentRuleSet(models.Model):
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
-        ACTIVE = "active", _("Active")
+        ACTIVE = "active", pgettext_lazy("rule set status", "Active")
         RETIRED = "retired", _("Retired")
 
     version = models.PositiveIntegerField(_("version"), unique=True)

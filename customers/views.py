@@ -2,6 +2,8 @@
 
 Thin: check the role, parse the input (``customers.forms``), call a selector or service, render.
 htmx requests get the partial named ``_*.html``; the same URL without htmx gets the whole page.
+The shop page's and the portal home's orders, visits and requests are other apps' panels
+(``flexserve.panels``, registered in their apps.py): customers imports none of those apps.
 """
 
 from typing import Any
@@ -16,7 +18,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from audit import selectors as audit_selectors
-from commerce import selectors as commerce_selectors
 from customers import selectors, services
 from customers.errors import RuleSetEmpty, RuleSetNotDraft, ShopAlreadyClosed, ShopNotClosed
 from customers.forms import (
@@ -33,10 +34,10 @@ from customers.models import (
     ServicePlan,
     Shop,
 )
-from dispatch import booking_selectors, field_selectors
-from flexserve import policy
+from flexserve import panels, policy
 from flexserve.errors import Invalid
 from flexserve.policy import Perm
+from flexserve.web import filter_query, is_htmx
 
 SHOPS_PER_PAGE = 25
 HISTORY_ROWS = 20
@@ -55,23 +56,6 @@ PLAN_SUMMARY_CATEGORIES = (
     RequestCategory.PAYMENT,
     RequestCategory.COMPLAINT,
 )
-
-
-def _is_htmx(request: HttpRequest) -> bool:
-    # A history restore after a cache miss asks for the whole page, though it comes from htmx.
-    return bool(request.headers.get("HX-Request")) and not request.headers.get(
-        "HX-History-Restore-Request"
-    )
-
-
-def filter_query(params: QueryDict) -> str:
-    """The filters of a list page as a query string: blanks and the page number left out."""
-    query = QueryDict(mutable=True)
-    for key, values in params.lists():
-        kept = [v for v in values if v.strip()]
-        if key != "page" and kept:
-            query.setlist(key, kept)
-    return query.urlencode()
 
 
 def _plan_summary(plan: ServicePlan | None) -> dict[str, Any]:
@@ -98,9 +82,8 @@ def portal_home(request: HttpRequest) -> HttpResponse:
     if shop is not None:
         plan = selectors.service_plan_for_shop(user=request.user, shop=shop)
         context |= _plan_summary(plan)
-        context["activity"] = commerce_selectors.recent_activity(user=request.user, shop_id=shop.pk)
-        upcoming = booking_selectors.booking_list(request.user, shop_id=shop.pk).upcoming
-        context["next_visits"] = upcoming[:3]
+        context["side_panels"] = panels.render(request, panels.PORTAL_HOME_SIDE, shop)
+        context["panels"] = panels.render(request, panels.PORTAL_HOME, shop)
     return render(request, "customers/portal_home.html", context)
 
 
@@ -121,7 +104,7 @@ def shop_list(request: HttpRequest) -> HttpResponse:
         "query": query,
         "can_export": policy.has_perm(request.user, Perm.SHOP_EXPORT),
     }
-    if _is_htmx(request):
+    if is_htmx(request):
         response = render(request, "customers/_shop_results.html", context)
         # The address bar shows the filters in use, not every empty field of the form.
         pushed = "&".join(filter(None, [query, f"page={page.number}" if page.number > 1 else ""]))
@@ -176,16 +159,19 @@ def _shop_main_context(
     }
 
 
+def _shop_page(request: HttpRequest, shop: Shop, context: dict[str, Any]) -> HttpResponse:
+    """The whole shop page: the main panel and the other apps' panels (orders, visits, requests)."""
+    context["panels"] = panels.render(request, panels.CONSOLE_SHOP, shop)
+    return render(request, "customers/shop_detail.html", context)
+
+
 @login_required
 @require_GET
 def shop_detail(request: HttpRequest, shop_id: int) -> HttpResponse:
-    """Master data, territory, class and its history, plan, recent orders and payments."""
+    """Master data, territory, class and its history, plan; then the other apps' panels."""
     policy.require(request.user, Perm.CONSOLE_USE)
     shop = selectors.shop_get(user=request.user, shop_id=shop_id)
-    context = _shop_main_context(request, shop)
-    context["activity"] = commerce_selectors.recent_activity(user=request.user, shop_id=shop.pk)
-    context["visits"] = field_selectors.shop_visits(request.user, shop.pk, limit=20)
-    return render(request, "customers/shop_detail.html", context)
+    return _shop_page(request, shop, _shop_main_context(request, shop))
 
 
 @login_required
@@ -207,11 +193,9 @@ def shop_edit(request: HttpRequest, shop_id: int) -> HttpResponse:
             shop = selectors.shop_get(user=request.user, shop_id=shop_id)
             form = _shop_form(request, shop)
     context = _shop_main_context(request, shop, form=form, saved=saved)
-    if _is_htmx(request):
+    if is_htmx(request):
         return render(request, "customers/_shop_main.html", context)
-    context["activity"] = commerce_selectors.recent_activity(user=request.user, shop_id=shop.pk)
-    context["visits"] = field_selectors.shop_visits(request.user, shop.pk, limit=20)
-    return render(request, "customers/shop_detail.html", context)
+    return _shop_page(request, shop, context)
 
 
 @login_required
@@ -238,10 +222,9 @@ def shop_status(request: HttpRequest, shop_id: int) -> HttpResponse:
     context = _shop_main_context(request, shop)
     context["status_error"] = status_error
     context["status_saved"] = status_error is None
-    if _is_htmx(request):
+    if is_htmx(request):
         return render(request, "customers/_shop_main.html", context)
-    context["activity"] = commerce_selectors.recent_activity(user=request.user, shop_id=shop.pk)
-    return render(request, "customers/shop_detail.html", context)
+    return _shop_page(request, shop, context)
 
 
 # --- Console: segmentation ----------------------------------------------------------------------

@@ -2,8 +2,10 @@
 
 Everything is drawn from ``random.Random`` seeded with the options, one stream per part, so the
 same options give byte-identical rows on a fresh database (timestamps included: they derive from
-``until``, never from the clock). Only ``until`` defaults to a date that moves: the most recent
-Monday, so a demo seeded today shows last week's orders.
+the demo's ``now``). By default ``now`` is the moment the demo is seeded, so the city always looks
+live: the history runs up to now (this week's orders, requests still open with their clocks
+running, past visits done) and the field plans start today (or the next working day). ``until``
+fixes the day instead (its "now" is 11:00 that day), for reproducible data.
 """
 
 import datetime
@@ -53,10 +55,7 @@ class DemoError(Exception):
     """The demo city cannot be built on this database as it is."""
 
 
-def default_until(today: datetime.date | None = None) -> datetime.date:
-    """The most recent Monday on or before ``today`` (local date): where the history ends."""
-    today = today or timezone.localdate()
-    return today - datetime.timedelta(days=today.weekday())
+DEMO_TIME = datetime.time(11, 0)  # the demo's "now" on a day given with ``until``
 
 
 @dataclass(frozen=True)
@@ -65,8 +64,9 @@ class Options:
     staff: int = DEFAULT_STAFF
     weeks: int = DEFAULT_WEEKS
     seed: int = DEFAULT_SEED
-    until: datetime.date = field(default_factory=default_until)
+    until: datetime.date | None = None  # the demo's today (default: the clock's)
     request_weeks: int = DEFAULT_REQUEST_WEEKS
+    now: datetime.datetime | None = None  # the demo's present (default: 11:00 on until, or now)
 
     def __post_init__(self) -> None:
         if self.shops < 1:
@@ -77,13 +77,28 @@ class Options:
             raise ValueError("weeks must not be negative")
         if self.request_weeks < 0:
             raise ValueError("request weeks must not be negative")
-        if self.until.weekday() != 0:
-            raise ValueError(f"until must be a Monday, and {self.until} is not")
+        now = self.now
+        if now is None and self.until is not None:
+            now = datetime.datetime.combine(self.until, DEMO_TIME)
+        now = timezone.localtime(_aware(now or timezone.now())).replace(microsecond=0)
+        if self.until is not None and now.date() != self.until:
+            raise ValueError(f"now ({now}) does not fall on until ({self.until})")
+        object.__setattr__(self, "now", now)
+        object.__setattr__(self, "until", now.date())
+
+    @property
+    def monday(self) -> datetime.date:
+        """The Monday of the demo's week: the order history runs in weeks up to it."""
+        return self.until - datetime.timedelta(days=self.until.weekday())
 
     @property
     def live_from(self) -> datetime.date:
         """When the platform went live: a week before the first week of orders or requests."""
-        return self.until - datetime.timedelta(weeks=max(self.weeks, self.request_weeks) + 1)
+        return self.monday - datetime.timedelta(weeks=max(self.weeks, self.request_weeks) + 1)
+
+
+def _aware(moment: datetime.datetime) -> datetime.datetime:
+    return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
 
 
 @dataclass(frozen=True)
@@ -173,7 +188,7 @@ def build(options: Options, *, progress: Progress | None = None) -> Summary:
         if options.weeks:
             for name, count in history.build(
                 seed=options.seed,
-                until=options.until,
+                now=options.now,
                 weeks=options.weeks,
                 shops=shops,
                 products=products,
@@ -184,7 +199,7 @@ def build(options: Options, *, progress: Progress | None = None) -> Summary:
         if options.request_weeks:
             for name, count in requests.build(
                 seed=options.seed,
-                until=options.until,
+                now=options.now,
                 weeks=options.request_weeks,
                 progress=clock.stage,
             ).items():

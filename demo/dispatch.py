@@ -3,13 +3,14 @@
 - Every demo account manager and service staff member gets a field profile: the day starts and
   ends at the middle of their territory, Monday to Friday, 08:30–17:30; a few set other hours, a
   day of leave or a training day in the plan week.
-- ``history_weeks`` weeks of routine visits before ``until`` are done, with check-in and check-out
+- ``history_weeks`` weeks of routine visits before ``until`` (the first day of the plan: the demo's
+  today, or the next working day) are done or missed, with check-in and check-out
   times, outcomes and notes (the shop pages show them; routine planning continues from them).
 - Routine visits for the next ``routine_weeks`` weeks come from the class service plans
   (``dispatch.services.routine``), bookings for the next two weeks are reserved on a staff member
   whose day still fits (``dispatch.bridge.fit_day``); then ``plan_week`` optimises and publishes
-  the week of ``until`` (stopping on iterations, not the clock), so the board shows a realistic
-  day.
+  the five working days from ``until`` (stopping on iterations, not the clock), so the board shows
+  a realistic day.
 
 Everything is drawn from ``random.Random`` seeded with the options; nothing reads the clock.
 """
@@ -42,6 +43,7 @@ from dispatch.models import (
 )
 from dispatch.roster import RosterDay, roster, serves
 from dispatch.services import planning, routine
+from servicedesk.clock import company_calendar
 
 DEFAULT_HISTORY_WEEKS = 4
 DEFAULT_ROUTINE_WEEKS = 4
@@ -75,6 +77,23 @@ NOT_DONE_NOTES = {
 }
 
 Progress = Callable[[str, int], None]
+
+
+def first_plan_day(today: datetime.date) -> datetime.date:
+    """Where the field plans start: ``today`` when it is a working day, else the next one."""
+    return working_days(today, 1)[0]
+
+
+def working_days(first: datetime.date, count: int) -> list[datetime.date]:
+    """The first ``count`` working days from ``first`` (the company calendar, Monday to Friday
+    as the field profiles work), within a week of it."""
+    calendar = company_calendar()
+    days, day = [], first
+    while len(days) < count and (day - first).days < 14:
+        if day.weekday() < 5 and calendar.is_workday(day):
+            days.append(day)
+        day += datetime.timedelta(days=1)
+    return days or [first]
 
 
 def build(
@@ -116,17 +135,19 @@ def plan_week(
     seconds: int = DEFAULT_PLAN_SECONDS,
     progress: Progress | None = None,
 ) -> Plan | None:
-    """Optimise and publish the week of ``until``; None when there is no field staff.
+    """Optimise and publish five working days from ``until`` (at most a week); None when there
+    is no field staff.
 
     The search stops after ``iterations`` (the same routes on every machine); ``seconds`` only
     caps it on a very slow one."""
     admin = _admin()
     if admin is None or not StaffProfile.objects.exists():
         return None
+    days = [d for d in working_days(until, 5) if (d - until).days < planning.MAX_PERIOD_DAYS]
     plan = planning.start_plan(
         admin,
         first_day=until,
-        last_day=until + datetime.timedelta(days=4),
+        last_day=days[-1],
         seconds=seconds,
         max_iterations=iterations,
     )
@@ -186,10 +207,12 @@ def _availability(rng: random.Random, profiles: list[StaffProfile], until: datet
     if len(profiles) < 3:
         return 0
     early, leave, training = rng.sample(profiles, 3)
+    days = working_days(until, 5)
+    days += [days[-1]] * (5 - len(days))
     rows = [
         Availability(
             user=early.user,
-            day=until + datetime.timedelta(days=offset),
+            day=days[offset],
             kind=Availability.Kind.WORK,
             start=datetime.time(7, 30),
             end=datetime.time(16, 30),
@@ -200,7 +223,7 @@ def _availability(rng: random.Random, profiles: list[StaffProfile], until: datet
     rows.append(
         Availability(
             user=leave.user,
-            day=until + datetime.timedelta(days=2),
+            day=days[2],
             kind=Availability.Kind.LEAVE,
             note="年休假",
         )
@@ -208,7 +231,7 @@ def _availability(rng: random.Random, profiles: list[StaffProfile], until: datet
     rows.append(
         Availability(
             user=training.user,
-            day=until + datetime.timedelta(days=4),
+            day=days[4],
             kind=Availability.Kind.TRAINING,
             note="参加市局业务培训",
         )

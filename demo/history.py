@@ -3,8 +3,8 @@
 Shops of a grid order on the grid's weekday; bigger shops order more often, buy more lines and
 larger quantities, and lean to dearer brands. The van delivers the next working day along the
 grid's route. Most payments are bank deductions; about 2 % bounce and succeed on a retry the next
-day. The demo's "now" is ``until`` at 11:00 (Asia/Shanghai): that morning's vans are on the road
-and later deliveries are still planned.
+day. The history runs up to the demo's ``now`` (Asia/Shanghai): this week's orders placed so far,
+today's vans on the road, later deliveries still planned.
 """
 
 import datetime
@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from django.utils import timezone
+
 from commerce.models import Delivery, Order, OrderLine, Payment
 from demo import data, draw, sql
 from demo.people import Namer
@@ -22,7 +24,6 @@ from demo.people import Namer
 if TYPE_CHECKING:
     from demo.city import ShopLife
 
-NOW = datetime.time(11, 0)
 FLUSH_LINES = 50_000
 
 _ORDER_FIELDS = (
@@ -62,20 +63,21 @@ def _money(cents: int) -> Decimal:
 def build(
     *,
     seed: int,
-    until: datetime.date,
+    now: datetime.datetime,
     weeks: int,
     shops: "list[ShopLife]",
     products: list[ProductPlan],
     progress: Callable[[str, int], None] | None = None,
 ) -> dict[str, int]:
-    """Write ``weeks`` weeks of orders before ``until``, and that Monday morning's orders.
+    """Write ``weeks`` weeks of orders before the Monday of ``now``, and that week's up to ``now``.
 
     Returns the rows written per table.
     """
     rng = random.Random(f"{seed}:orders")
     drivers = Namer(random.Random(f"{seed}:drivers"))
     ts = sql.timestamp_adapter()
-    now = datetime.datetime.combine(until, NOW)
+    now = timezone.localtime(now).replace(tzinfo=None)  # the wall clock, as the rows are built
+    today = now.date()
     one_day, one_minute = datetime.timedelta(days=1), datetime.timedelta(minutes=1)
     midnight = datetime.time()
     # Grade g leans to dearer products as g grows: weight = popularity × (price / 200)^lean.
@@ -107,24 +109,28 @@ def build(
 
     order_id, line_id = ids[Order], ids[OrderLine]
     delivery_id, payment_id = ids[Delivery], ids[Payment]
-    first_monday = until - datetime.timedelta(weeks=weeks)
+    first_monday = today - datetime.timedelta(days=today.weekday(), weeks=weeks)
     choices, rand = rng.choices, rng.random
-    # The last round is the demo's "today" (``until``, a Monday): only that morning's orders.
+    # The last round is the demo's week: only the orders placed before ``now``.
     for week in range(weeks + 1):
-        today = week == weeks
         monday = first_monday + datetime.timedelta(weeks=week)
         days = [monday + datetime.timedelta(days=d) for d in range(5)]
         prefixes = [f"DD{day:%Y%m%d}" for day in days]
         next_number = [1] * 5
         for shop in shops:
             weekday = shop.grid.weekday
-            if today and weekday:
-                continue
             day = days[weekday]
+            if day > today:
+                continue
             if day < shop.opened_on or (shop.closed_on is not None and day >= shop.closed_on):
                 continue
             grade = shop.grade
             if rand() >= order_chance[grade]:
+                continue
+            created = datetime.datetime.combine(day, midnight) + one_minute * (
+                480 + int(rand() * 600)
+            )
+            if created >= now:
                 continue
             number = f"{prefixes[weekday]}{next_number[weekday]:06d}"
             next_number[weekday] += 1
@@ -148,9 +154,6 @@ def build(
                 line_id += 1
                 total_qty += quantity
                 total_cents += products[index].price_cents * quantity
-            created = datetime.datetime.combine(day, midnight) + one_minute * (
-                480 + int(rand() * (180 if today else 600))
-            )
             total = _money(total_cents)
 
             # The van comes the next working day (Friday's orders on Monday).
@@ -159,7 +162,7 @@ def build(
                 + one_minute * shop.slot_min
             )
             delivered = None
-            if planned.date() > until:
+            if planned.date() > today:
                 status = Delivery.Status.PLANNED.value
             else:
                 outcome = rand()

@@ -1,16 +1,21 @@
-"""Months of service requests for the demo city, handled the way the services would have.
+"""Months of service requests for the demo city, handled by the services' own rules.
 
 Shops raise requests through the week (a Monday peak, few at weekends, busy mornings and early
-afternoons), more of them the bigger the shop. Each request then lives its life in memory,
-replaying the rules of ``servicedesk``: routing (``routing.choose_assignee``: the account manager,
-then skilled department members serving the grid, the least loaded first), the transitions of
-``services.ACTIONS`` with their SLA clock arithmetic, comments, support tasks of other
-departments, hand-overs, the escalation sweep (rules, breaches, automatic close) and the stage
-timing of ``services.timing_refresh``. Staff act in the company's working hours; shops whenever
-their shop is open. The rows are written in bulk at the end of each batch.
+afternoons), more of them the bigger the shop. Each request then lives its life in memory, its
+fields changed by the pure helpers of ``servicedesk`` under the replayed moment (no second state
+machine, no second clock): ``services.apply_transition`` (the transitions of ``services.ACTIONS``,
+with ``clock.pause`` / ``clock.resume``), ``services.stopped_late``, ``services.handed_over``,
+``services.shop_replied``, ``services.SUPPORT_ACTIONS``, and the escalation sweep
+(``escalation.next_due`` says when it could act, ``escalation.due_actions`` what it then does,
+``escalation.closes_unconfirmed_at`` when it closes unconfirmed requests), and the stage timing of
+``timing.compute_timing``. Routing follows ``routing.choose_assignee`` (the account manager, then
+skilled department members serving the grid, the least loaded first) with the load replayed in
+memory. Staff act in the company's working hours; shops whenever their shop is open. The rows are
+written in bulk at the end of each batch; the history sends no notifications.
 
-Times of day: the demo's "now" is ``until`` at 11:00 (as for orders). Requests of the last days
-are still open; everything older than about two weeks is closed.
+The history runs up to the demo's ``now`` (as for orders), the sweep included, so a sweep right
+after seeding finds next to nothing to do. Requests of the last days are still open; everything
+older than about two weeks is closed.
 """
 
 import datetime
@@ -28,8 +33,8 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Department, Role, User
 from customers.models import Grid, Shop
-from demo import data, draw, history, sql
-from servicedesk import clock, services
+from demo import data, draw, sql
+from servicedesk import clock, escalation, services
 from servicedesk.escalation import AUTO_CLOSE_WORKING_DAYS
 from servicedesk.models import (
     Channel,
@@ -125,11 +130,11 @@ SHOP_OPENS, SHOP_CLOSES = datetime.time(7, 30), datetime.time(21, 30)
 
 RESPONSE_SHARE = 0.3  # the owner acknowledges after about this share of the response target
 FORGOTTEN = 0.07  # requests left in a stack for days (at the start; fewer as staff improve)
+FORGOTTEN_TARGETS = 6  # ... but picked up within this many response targets
 DISPATCH_MIN = 25  # median business minutes an unrouted request waits for a dispatcher
 SHOP_CLOSES_ITSELF = 0.6  # the rest are closed automatically after the confirmation days
 REOPEN_RESOLVED, REOPEN_CLOSED = 0.02, 0.01
 TREND = (1.15, 0.85)  # staff durations shrink from the first week to the last
-PAUSED = (Status.WAITING_ON_SHOP, Status.RESOLVED, Status.CLOSED)
 OPEN = frozenset((Status.NEW, Status.ASSIGNED, Status.IN_PROGRESS, Status.WAITING_ON_SHOP))
 NEVER = datetime.datetime.max.replace(tzinfo=datetime.UTC)
 
@@ -198,17 +203,6 @@ class _Type:
     profile: Profile
 
 
-@dataclass(frozen=True)
-class _Rule:
-    id: int
-    name: str
-    clock: str
-    pct: int
-    type_id: int | None
-    raise_priority: bool
-    reassign: bool
-
-
 @dataclass
 class _Task:
     id: int
@@ -233,7 +227,7 @@ class _Request:
     id: int
     shop: _Shop
     kind: _Type
-    created: datetime.datetime
+    created_at: datetime.datetime
     creator: int | None
     channel: str
     title: str
@@ -246,7 +240,7 @@ class _Request:
     response_due_at: datetime.datetime
     resolution_due_at: datetime.datetime | None
     status: str = Status.NEW
-    assignee: int | None = None
+    assignee_id: int | None = None
     department_id: int = 0
     priority: str = Priority.NORMAL
     first_response_at: datetime.datetime | None = None
@@ -267,7 +261,11 @@ class _Request:
     handovers: list[tuple[datetime.datetime, int | None, int | None]] = field(default_factory=list)
     marks: dict[str, datetime.datetime] = field(default_factory=dict)
     watch_state: tuple | None = None  # what the cached escalation moments were computed for
-    watch: list[tuple] = field(default_factory=list)
+    watch: list[datetime.datetime] = field(default_factory=list)
+
+    @property
+    def request_type_id(self) -> int:
+        return self.kind.id
 
 
 Step = tuple[str, str, float, str | None]  # action, clock ("b" business, "w" shop), seconds, anchor
@@ -276,16 +274,17 @@ Step = tuple[str, str, float, str | None]  # action, clock ("b" business, "w" sh
 def build(
     *,
     seed: int,
-    until: datetime.date,
+    now: datetime.datetime,
     weeks: int,
     progress: Callable[[str, int], None] | None = None,
 ) -> dict[str, int]:
-    """Write ``weeks`` weeks of service requests before ``until`` (and that Monday's morning).
+    """Write ``weeks`` weeks of service requests up to ``now``.
 
     Returns the rows written per table; nothing when the catalogue or the shops are empty.
     """
-    desk = _Desk(seed=seed, until=until, weeks=weeks, progress=progress)
-    return desk.run()
+    desk = _Desk(seed=seed, now=now, weeks=weeks, progress=progress)
+    with translation.override(settings.LANGUAGE_CODE):  # what staff see, as in a web request
+        return desk.run()
 
 
 class _Desk:
@@ -293,17 +292,18 @@ class _Desk:
         self,
         *,
         seed: int,
-        until: datetime.date,
+        now: datetime.datetime,
         weeks: int,
         progress: Callable[[str, int], None] | None,
     ) -> None:
         self.rng = random.Random(f"{seed}:requests")
-        self.until, self.weeks, self.progress = until, weeks, progress
+        self.weeks, self.progress = weeks, progress
         self.calendar = clock.company_calendar()
         self.tz = self.calendar.tz
         self.day_s = self.calendar.seconds_per_day
-        self.now = datetime.datetime.combine(until, history.NOW, tzinfo=self.tz)
-        self.first_day = until - datetime.timedelta(weeks=weeks)
+        self.now = now.astimezone(self.tz)
+        self.until = self.now.date()
+        self.first_day = self.until - datetime.timedelta(weeks=weeks)
         self.first = datetime.datetime.combine(self.first_day, datetime.time(), tzinfo=self.tz)
         self.ts = _timestamp_adapter()
         self.counts: Counter[str] = Counter()
@@ -364,14 +364,7 @@ class _Desk:
             )
         ]
         self.sla: dict[tuple[str, str], tuple[int, int]] = {}
-        rules = EscalationRule.objects.filter(is_active=True).order_by("threshold_pct", "pk")
-        self.rules = [
-            _Rule(*row)
-            for row in rules.values_list(
-                "pk", "name", "clock", "threshold_pct", "request_type_id", "raise_priority",
-                "reassign",
-            )
-        ]  # fmt: skip
+        self.rules = escalation.active_rules()
         shops = Shop.objects.order_by("pk").values_list(
             "pk", "grid_id", "segment", "market_type", "account_manager_id", "owner_account_id",
             "opened_on", "closed_on", "created_at",
@@ -397,7 +390,6 @@ class _Desk:
         self.clock_label = {c.value: str(c.label) for c in Clock}
         self.priority_label = {p.value: str(p.label) for p in Priority}
         self.task_label = {s.value: str(s.label) for s in SupportTask.State}
-        self.escalated = _("%(rule)s: %(clock)s at %(pct)s %% of the target")
 
     # --- The run -------------------------------------------------------------------------------
 
@@ -443,7 +435,7 @@ class _Desk:
         hour_cum = draw.cumulative(HOUR_WEIGHTS)
         type_cum = {}
         arrivals = []
-        days = (self.until - self.first_day).days + 1  # until itself: its morning
+        days = (self.until - self.first_day).days + 1  # today: up to now
         for offset in range(days):
             day = self.first_day + datetime.timedelta(days=offset)
             if is_workday(day):
@@ -535,7 +527,7 @@ class _Desk:
             id=request_id,
             shop=shop,
             kind=kind,
-            created=created,
+            created_at=created,
             creator=creator,
             channel=channel,
             title=title,
@@ -562,7 +554,7 @@ class _Desk:
         assignee = self._route(kind, shop, created)
         if assignee is not None:
             request.status = Status.ASSIGNED
-            request.assignee = assignee
+            request.assignee_id = assignee
             request.owner_since = created
             request.marks["assigned"] = created
             self._event(
@@ -581,7 +573,7 @@ class _Desk:
 
     def _live(self, request: _Request) -> None:
         plan = self._plan(request)
-        base = request.created
+        base = request.created_at
         index = 0
         while index < len(plan):
             action, clock_kind, seconds, anchor = plan[index]
@@ -607,13 +599,15 @@ class _Desk:
         """The owner's steps, each some business (or shop) seconds after the previous one."""
         rng, profile = self.rng, request.kind.profile
         steps: list[Step] = []
-        if request.assignee is None:
+        if request.assignee_id is None:
             dispatch = self._staff(request, DISPATCH_MIN, 0.9, speed=request.trend)
             steps.append(("dispatch", "b", dispatch, None))
         wait = self._staff(request, profile.wait_min, 0.75)
         forgotten = rng.random() < FORGOTTEN * request.trend
         if forgotten:  # it lies in someone's stack, unanswered, until the clocks escalate it
-            wait += rng.uniform(0.4, 2.5) * self.day_s
+            # (the breach and its escalation bring it back: never past FORGOTTEN_TARGETS targets)
+            forgotten_s = rng.uniform(0.4, 2.5) * self.day_s
+            wait += min(forgotten_s, FORGOTTEN_TARGETS * request.response_target_min * 60)
         share = RESPONSE_SHARE * request.trend
         ack = rng.lognormvariate(math.log(request.response_target_min * 60 * share), 0.85)
         if ack < 0.9 * wait and not forgotten:
@@ -710,11 +704,9 @@ class _Desk:
             resolved = request.resolved_at
             if resolved is None:
                 return request.last_at, action  # not resolved: the step is skipped
-            # escalation.auto_close: the first sweep after the confirmation days have passed,
-            # counted in working time and, at least as many, on the calendar.
-            due = self.calendar.add_business_seconds(resolved, AUTO_CLOSE_WORKING_DAYS * self.day_s)
-            stale = resolved + datetime.timedelta(days=AUTO_CLOSE_WORKING_DAYS, seconds=1)
-            auto = _next_minute(max(due, stale, request.last_at))
+            # escalation.auto_close: the first sweep after the confirmation days have passed.
+            due = escalation.closes_unconfirmed_at(resolved, self.calendar)
+            auto = _next_minute(max(due, request.last_at))
             if seconds >= 0:
                 shop_at = self._shop_time(max(start, request.last_at), seconds)
                 if shop_at < auto:
@@ -745,7 +737,7 @@ class _Desk:
     # --- The owner's and the shop's moves (services.py) ----------------------------------------
 
     def _do(self, request: _Request, action: str, at: datetime.datetime) -> bool:
-        status, owner = request.status, request.assignee
+        status, owner = request.status, request.assignee_id
         if action == "dispatch":
             return self._dispatch(request, at)
         if action in ("ack", "note"):
@@ -767,8 +759,7 @@ class _Desk:
                 return False
             shop_owner = request.shop.owner
             self._comment(request, at, shop_owner, self.rng.choice(data.REQUEST_SHOP_REPLIES))
-            request.status = Status.IN_PROGRESS
-            self._resume(request, at)
+            services.shop_replied(request, at)
             self._status_event(
                 request, at, shop_owner, status, Status.IN_PROGRESS, self.shop_replied
             )
@@ -794,7 +785,7 @@ class _Desk:
         if request.status not in spec.sources:
             return False
         by_shop = action in SHOP_ACTIONS
-        actor = request.shop.owner if by_shop else request.assignee
+        actor = request.shop.owner if by_shop else request.assignee_id
         if actor is None:
             return False
         if action == "resolve" and any(
@@ -815,27 +806,13 @@ class _Desk:
             )
         elif action == "reopen":
             note = rng.choice(data.REQUEST_REOPENS)
-        source, target = request.status, spec.target
-        if action == "reopen":
-            target = Status.ASSIGNED if request.assignee else Status.NEW
-            request.reopen_count += 1
-            request.resolved_at = request.closed_at = None
-        request.status = target
-        if target in PAUSED and source not in PAUSED:
-            self._pause(request, at)
-        elif target not in PAUSED and source in PAUSED:
-            self._resume(request, at)
+        source, target = services.apply_transition(request, action, at, by_shop=by_shop)
         if target == Status.RESOLVED:
-            request.resolved_at = at
             request.marks["done"] = at
             self._leave(request, at)
-        if target == Status.CLOSED:
-            request.closed_at = at
-        if action == "reopen" and request.assignee:
+        if action == "reopen" and request.assignee_id:
             request.owner_since = at
             request.marks["assigned"] = at
-        if request.first_response_at is None and not by_shop:
-            request.first_response_at = at
         self._settle_clocks(request, at)
         self._status_event(request, at, actor, source, target, note)
         if note:
@@ -846,7 +823,7 @@ class _Desk:
 
     def _dispatch(self, request: _Request, at: datetime.datetime) -> bool:
         """A dispatcher hands out an unrouted request, or a colleague takes it from the queue."""
-        if request.status != Status.NEW or request.assignee is not None:
+        if request.status != Status.NEW or request.assignee_id is not None:
             return False
         members = self.working_by_department.get(request.department_id, [])
         if members and self.rng.random() < 0.3:
@@ -867,7 +844,7 @@ class _Desk:
 
     def _hand_over(self, request: _Request, at: datetime.datetime) -> bool:
         """services.request_assign by the owner: passed to a skilled colleague."""
-        owner = request.assignee
+        owner = request.assignee_id
         if owner is None or request.status not in OPEN:
             return False
         skills = request.kind.skills
@@ -888,16 +865,10 @@ class _Desk:
         self, request: _Request, assignee: int, actor: int | None, note: str, at: datetime.datetime
     ) -> None:
         """services.reassign."""
-        previous, source = request.assignee, request.status
+        previous, source = request.assignee_id, request.status
         if previous is not None:
-            request.handover_count += 1
             self._leave(request, at)
-        request.assignee = assignee
-        department = self.staff_department.get(assignee)
-        if department and department != request.department_id:
-            request.department_id = department
-        if request.status in (Status.NEW, Status.IN_PROGRESS):
-            request.status = Status.ASSIGNED
+        services.handed_over(request, assignee, self.staff_department.get(assignee))
         changed = source != request.status
         self._event(
             request,
@@ -920,10 +891,10 @@ class _Desk:
     def _support_create(self, request: _Request, at: datetime.datetime, *, required: bool) -> bool:
         """services.support_task_create by the owner."""
         support = request.kind.profile.support
-        if support is None or request.assignee is None or request.status not in OPEN:
+        if support is None or request.assignee_id is None or request.status not in OPEN:
             return False
         department = self.department_id[support.department]
-        members = [u for u in self.members.get(department, []) if u != request.assignee]
+        members = [u for u in self.members.get(department, []) if u != request.assignee_id]
         owner = self.rng.choice(members) if members and self.rng.random() < 0.4 else None
         due = self.calendar.add_business_seconds(at, self.day_s)
         if request.resolution_due_at:
@@ -939,7 +910,7 @@ class _Desk:
             answer=result or str(self.task_label[SupportTask.State.DONE]),
             required=required,
             due_at=due,
-            created_by=request.assignee,
+            created_by=request.assignee_id,
             created_at=at,
         )
         request.tasks.append(task)
@@ -948,7 +919,7 @@ class _Desk:
             request,
             EventKind.SUPPORT,
             at,
-            request.assignee,
+            request.assignee_id,
             note=self.support_requested[department],
         )
         return True
@@ -961,18 +932,18 @@ class _Desk:
         worker = task.owner
         if worker is None:
             members = self.members.get(task.department_id, [])
-            worker = self.rng.choice(members or self.dispatchers or [request.assignee])
+            worker = self.rng.choice(members or self.dispatchers or [request.assignee_id])
+        sources, target = services.SUPPORT_ACTIONS[action.removeprefix("support_")]
+        if task.state not in sources:
+            return False
+        task.state = target
         if action == "support_start":
-            if task.state != SupportTask.State.OPEN:
-                return False
-            task.state, task.started_at = SupportTask.State.IN_PROGRESS, at
+            task.started_at = at
             task.owner = worker
             result = ""
         else:
-            if task.state not in (SupportTask.State.OPEN, SupportTask.State.IN_PROGRESS):
-                return False
             result = task.answer
-            task.state, task.finished_at, task.result = SupportTask.State.DONE, at, result
+            task.finished_at, task.result = at, result
             request.marks["done"] = max(request.marks.get("done", at), at)
         label = self.task_label[task.state]
         note = f"{self.department_name[task.department_id]}: {label}. {result}".strip()
@@ -981,87 +952,39 @@ class _Desk:
 
     # --- Clocks (clock.py, services._settle_clocks, escalation.py) -----------------------------
 
-    def _pause(self, request: _Request, at: datetime.datetime) -> None:
-        if request.paused_at is None:
-            request.paused_at = at
-            request.resolution_due_at = None
-
-    def _resume(self, request: _Request, at: datetime.datetime) -> None:
-        if request.paused_at is not None:
-            request.paused_seconds += self.calendar.business_seconds(request.paused_at, at)
-            request.paused_at = None
-            request.resolution_due_at = self._resolution_due(request)
-
-    def _resolution_due(self, request: _Request) -> datetime.datetime:
-        return self.calendar.add_business_seconds(
-            request.created, request.resolution_target_min * 60 + request.paused_seconds
-        )
-
-    def _response_elapsed(self, request: _Request, now: datetime.datetime) -> int:
-        return self.calendar.business_seconds(request.created, request.first_response_at or now)
-
-    def _resolution_elapsed(self, request: _Request, now: datetime.datetime) -> int:
-        end = request.paused_at or now
-        elapsed = self.calendar.business_seconds(request.created, end) - request.paused_seconds
-        return max(elapsed, 0)
-
     def _settle_clocks(self, request: _Request, at: datetime.datetime) -> None:
-        if (
-            request.first_response_at
-            and not request.response_breached
-            and self._response_elapsed(request, at) > request.response_target_min * 60
-        ):
-            request.response_breached = True
-            self._breach(request, Clock.RESPONSE, request.response_due_at, at)
-        if (
-            request.status == Status.RESOLVED
-            and not request.resolution_breached
-            and self._resolution_elapsed(request, at) > request.resolution_target_min * 60
-        ):
-            request.resolution_breached = True
-            due = request.resolution_due_at or self._resolution_due(request)
-            self._breach(request, Clock.RESOLUTION, due, at)
+        """services._settle_clocks: a clock that stopped late is recorded as breached."""
+        for clock_name, due in services.stopped_late(request, at, self.calendar):
+            self._breach(request, clock_name, due, at)
 
     def _sweep(self, request: _Request, limit: datetime.datetime, *, inclusive: bool) -> str:
-        """escalation.escalations_run: do its next action on this request if due before ``limit``.
+        """escalation.escalations_run on this request, at the first minute before ``limit`` when
+        it has something to do (``escalation.due_actions`` decides what).
 
-        The sweep runs on the minute; a clock is watched while it runs (response: until the first
-        answer; resolution: while not paused). Returns "" when nothing was due, "reassigned" when a
-        rule handed the request to a colleague, else "done".
+        Returns "" when nothing was due, "reassigned" when a rule handed the request to a
+        colleague, else "done".
         """
         if request.status not in OPEN:
             return ""
-        best = None
-        for moment, order, rank, pct, clock_name, target, rule in self._watch(request):
-            key = (_next_minute(max(moment, request.last_at)), order, rank, pct)
-            if best is None or key < best[0]:
-                best = (key, clock_name, target, rule)
-        if best is None:
-            return ""
-        (tick, *_rest), clock_name, target, rule = best
-        if tick > limit or (tick == limit and not inclusive):
-            return ""
-        if rule is None:
-            setattr(request, f"{clock_name}_breached", True)
-            if clock_name == Clock.RESPONSE:
-                due = request.response_due_at
-            else:
-                due = request.resolution_due_at
-            self._breach(request, clock_name, due or tick, tick)
-            self._event(
-                request,
-                EventKind.BREACHED,
-                tick,
-                None,
-                note=self.clock_label[clock_name],
-                public=False,
-            )
-            return "done"
-        return self._fire(request, rule, clock_name, target, tick)
+        for moment in self._watch(request):
+            tick = _next_minute(max(moment, request.last_at))
+            if tick > limit or (tick == limit and not inclusive):
+                return ""
+            states = escalation.running_clocks(request, tick, self.calendar)
+            actions = escalation.due_actions(request, states, self.rules, request.fired)
+            if not actions:
+                continue
+            outcome = "done"
+            for clock_name, rule in actions:
+                if rule is None:
+                    self._record_breach(request, clock_name, tick)
+                elif request.status in OPEN and self._fire(request, rule, states[clock_name], tick):
+                    outcome = "reassigned"
+            return outcome
+        return ""
 
-    def _watch(self, request: _Request) -> list[tuple]:
-        """When each pending breach or rule of the running clocks comes due (kept until a clock
-        starts, stops or pauses, or something fires)."""
+    def _watch(self, request: _Request) -> list[datetime.datetime]:
+        """escalation.next_due, kept until a clock starts, stops or pauses, or something fires."""
         state = (
             request.first_response_at is None,
             request.paused_at is None,
@@ -1070,49 +993,29 @@ class _Desk:
             request.resolution_breached,
             len(request.fired),
         )
-        if request.watch_state == state:
-            return request.watch
-        items = []
-        for order, clock_name in enumerate((Clock.RESPONSE, Clock.RESOLUTION)):
-            if clock_name == Clock.RESPONSE:
-                if request.first_response_at is not None:
-                    continue
-                target, offset = request.response_target_min * 60, 0
-            else:
-                if request.paused_at is not None:
-                    continue
-                target, offset = request.resolution_target_min * 60, request.paused_seconds
-            pending = []
-            if not getattr(request, f"{clock_name}_breached"):
-                pending.append((target + 1, 0, 0, None))  # breached: elapsed > target
-            for rule in self.rules:
-                if rule.clock != clock_name or rule.id in request.fired:
-                    continue
-                if rule.type_id not in (None, request.kind.id):
-                    continue
-                pending.append((-(-target * rule.pct // 100), 1, rule.pct, rule))
-            for needed, rank, pct, rule in pending:
-                moment = self.calendar.add_business_seconds(request.created, needed + offset)
-                items.append((moment, order, rank, pct, clock_name, target, rule))
-        request.watch_state, request.watch = state, items
-        return items
+        if request.watch_state != state:
+            request.watch_state = state
+            request.watch = escalation.next_due(request, self.rules, request.fired, self.calendar)
+        return request.watch
 
-    def _fire(self, request: _Request, rule: _Rule, clock_name: str, target: int, tick) -> str:
-        """escalation.fire: note it, raise the priority, hand it to the least loaded colleague."""
-        request.fired.add(rule.id)
-        self.rows[EscalationFiring].append(
-            (self._next(EscalationFiring), request.id, rule.id, self.ts(tick))
+    def _record_breach(self, request: _Request, clock_name: str, tick: datetime.datetime) -> None:
+        """escalation.record_breach (its notifications are left out of the history)."""
+        setattr(request, f"{clock_name}_breached", True)
+        due = request.response_due_at if clock_name == Clock.RESPONSE else request.resolution_due_at
+        self._breach(request, clock_name, due or tick, tick)
+        self._event(
+            request, EventKind.BREACHED, tick, None, note=self.clock_label[clock_name], public=False
         )
-        if clock_name == Clock.RESPONSE:
-            elapsed = self._response_elapsed(request, tick)
-        else:
-            elapsed = self._resolution_elapsed(request, tick)
-        note = self.escalated % {
-            "rule": rule.name,
-            "clock": self.clock_label[clock_name],
-            "pct": round(elapsed / target * 100) if target else 100,
-        }
-        self._event(request, EventKind.ESCALATED, tick, None, note=note[:500], public=False)
+
+    def _fire(self, request: _Request, rule: EscalationRule, state, tick) -> bool:
+        """escalation.fire: note it, raise the priority, hand it to the least loaded colleague.
+        True when it handed the request over."""
+        request.fired.add(rule.pk)
+        self.rows[EscalationFiring].append(
+            (self._next(EscalationFiring), request.id, rule.pk, self.ts(tick))
+        )
+        note = escalation.escalation_note(rule, state)[:500]
+        self._event(request, EventKind.ESCALATED, tick, None, note=note, public=False)
         if rule.raise_priority:
             old, new = request.priority, raised(request.priority)
             if new != old:
@@ -1122,11 +1025,11 @@ class _Desk:
                     request, EventKind.PRIORITY, tick, None, note=text.strip(), public=False
                 )
         if rule.reassign and request.status != Status.WAITING_ON_SHOP:
-            colleague = self._route(request.kind, request.shop, tick, exclude=request.assignee)
+            colleague = self._route(request.kind, request.shop, tick, exclude=request.assignee_id)
             if colleague is not None:
-                self._reassign(request, colleague, None, note[:500], tick)
-                return "reassigned"
-        return "done"
+                self._reassign(request, colleague, None, note, tick)
+                return True
+        return False
 
     def _breach(self, request: _Request, clock_name: str, due, at: datetime.datetime) -> None:
         self.rows[SlaBreach].append(
@@ -1181,8 +1084,8 @@ class _Desk:
 
     def _leave(self, request: _Request, at: datetime.datetime) -> None:
         """The current owner stops carrying the request (resolved or handed over)."""
-        if request.assignee is not None and request.owner_since is not None:
-            self.load[request.assignee].append((request.owner_since, at))
+        if request.assignee_id is not None and request.owner_since is not None:
+            self.load[request.assignee_id].append((request.owner_since, at))
         request.owner_since = None
 
     def _prune(self, before: datetime.datetime) -> None:
@@ -1240,14 +1143,14 @@ class _Desk:
     def _close_books(self, request: _Request) -> None:
         """Write the request, its support tasks and its timing as they stand at the demo's now."""
         still_open = request.status in OPEN and request.owner_since is not None
-        if still_open and request.assignee is not None:
-            self.load[request.assignee].append((request.owner_since, NEVER))
+        if still_open and request.assignee_id is not None:
+            self.load[request.assignee_id].append((request.owner_since, NEVER))
         ts = self.ts
         self.rows[ServiceRequest].append(
             (
                 request.id, request.shop.id, request.kind.id, request.channel, request.title,
                 request.description, request.priority, request.status, request.department_id,
-                request.assignee, request.creator, ts(request.created), ts(request.last_at),
+                request.assignee_id, request.creator, ts(request.created_at), ts(request.last_at),
                 _ts_or_none(ts, request.first_response_at), _ts_or_none(ts, request.resolved_at),
                 _ts_or_none(ts, request.closed_at), request.response_target_min,
                 request.resolution_target_min, ts(request.response_due_at),
@@ -1270,7 +1173,7 @@ class _Desk:
             return
         # What services.timing_refresh saw at its last call: the rows as they stood then.
         timing = compute_timing(
-            created_at=request.created,
+            created_at=request.created_at,
             status_changes=[
                 StatusChange(at, status) for at, status in request.changes if at <= until
             ],
@@ -1290,7 +1193,7 @@ class _Desk:
         )
         values = timing.as_dict()
         self.rows[RequestTiming].append(
-            (self._next(RequestTiming), request.id, request.kind.id, ts(request.created),
+            (self._next(RequestTiming), request.id, request.kind.id, ts(request.created_at),
              *(values[name] for name in _TIMING_FIELDS[4:]))
         )  # fmt: skip
 

@@ -362,6 +362,10 @@ class UrgentIn(Schema):
     request_id: int
     service_item_id: int | None = None
     note: str = Field("", max_length=300)
+    # The visit starts inside this window (one day); without it: the rest of today, or the
+    # next working day when nobody works any more today.
+    window_start: datetime | None = None
+    window_end: datetime | None = None
 
 
 class UrgentOut(Schema):
@@ -372,7 +376,12 @@ class UrgentOut(Schema):
 @router.post("/urgent", response={201: UrgentOut}, summary="Urgent visit for a request: proposal")
 def urgent_visit(request, payload: UrgentIn):
     job = urgent.urgent_job_from_request(
-        request.user, payload.request_id, service_item_id=payload.service_item_id, note=payload.note
+        request.user,
+        payload.request_id,
+        service_item_id=payload.service_item_id,
+        note=payload.note,
+        window_start=payload.window_start,
+        window_end=payload.window_end,
     )
     plan = urgent.propose_insertion(request.user, job.pk)
     return Status(201, {"job": _job_out(_visible_job(request, job.pk)), "plan": _plan_out(plan)})

@@ -1,19 +1,33 @@
-"""Reads for the booking and roster pages: a shop's bookings, a week of staff hours.
+"""Reads for the booking and roster pages: a shop's bookings and visits, a week of staff hours.
 
-Scoped through ``policy``: a shop owner sees their shop's bookings only; the roster grid is for
-roles with DISPATCH_VIEW, "my hours" for the staff member themself.
+Scoped through ``policy``: a shop owner sees their shop's bookings and visits only; the roster
+grid is for roles with DISPATCH_VIEW, "my hours" for the staff member themself. What a shop reads
+of a visit is shaped here: never the staff's internal notes, coaching or outcome codes.
 """
 
 import datetime
 from dataclasses import dataclass, field
 
 from django.db.models import Q
-from django.utils import timezone
+from django.db.models.functions import Coalesce
+from django.utils import formats, timezone
+from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from customers.models import Shop
 from dispatch import roster
-from dispatch.models import Availability, Job, JobEvent, JobKind, JobState, StaffProfile, WorkRules
+from dispatch.models import (
+    ACTIVE_STATES,
+    OPEN_STATES,
+    Availability,
+    Job,
+    JobEvent,
+    JobKind,
+    JobState,
+    StaffProfile,
+    WorkRules,
+)
 from dispatch.services.bookings import can_change, cutoff_of
 from flexserve import policy
 from flexserve.policy import Perm
@@ -30,6 +44,35 @@ STATE_LABELS = {
 }
 
 
+# How a shop reads what kind of visit it is.
+SHOP_KIND_LABELS = {
+    JobKind.BOOKING: _("Booked by you"),
+    JobKind.ROUTINE: _("Routine visit"),
+    JobKind.URGENT: _("Visit for your request"),
+}
+# A past visit without a text for the shop shows only this: never the internal outcome code.
+NEUTRAL_OUTCOMES = {
+    JobState.DONE: _("Done"),
+    JobState.MISSED: _("Missed"),
+    JobState.CANCELLED: _("Cancelled"),
+}
+
+
+def cutoff_moment(cutoff: datetime.datetime, start: datetime.datetime) -> str:
+    """The change cut-off said relative to the visit ("20:30 the day before"), local time."""
+    cutoff, start = timezone.localtime(cutoff), timezone.localtime(start)
+    time = cutoff.strftime("%H:%M")
+    days_before = (start.date() - cutoff.date()).days
+    if days_before == 0:
+        return gettext_now("%(time)s on the day of the visit") % {"time": time}
+    if days_before == 1:
+        return gettext_now("%(time)s the day before") % {"time": time}
+    return gettext_now("%(date)s %(time)s") % {
+        "date": formats.date_format(cutoff.date(), "MONTH_DAY_FORMAT"),
+        "time": time,
+    }
+
+
 @dataclass(frozen=True)
 class BookingRow:
     job: Job
@@ -37,6 +80,13 @@ class BookingRow:
     staff_name: str  # "" until someone is assigned
     cutoff_at: datetime.datetime | None
     can_change: bool
+
+    @property
+    def cutoff_label(self) -> str:
+        """The cut-off relative to the visit, e.g. "20:30 the day before" ("" without one)."""
+        if self.cutoff_at is None or self.job.window_start is None:
+            return ""
+        return cutoff_moment(self.cutoff_at, self.job.window_start)
 
 
 @dataclass(frozen=True)
@@ -88,6 +138,145 @@ def booking_get(user: User, job_id: int) -> BookingRow:
 
 def booking_events(job: Job) -> list[JobEvent]:
     return list(job.events.select_related("actor").order_by("at", "pk"))
+
+
+# --- A shop's visits (portal) ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VisitRow:
+    """One visit as its shop reads it: no internal notes, coaching or outcome codes."""
+
+    job: Job
+    kind_label: str
+    day: datetime.date | None  # the day it falls on; None for a routine visit not on a route
+    window_start: datetime.datetime | None  # bookings and urgent visits: the arrival window
+    window_end: datetime.datetime | None
+    around: datetime.datetime | None  # a routine visit on a published route: its planned start
+    due_on: datetime.date | None  # a routine visit not yet on a route: the day it is due
+    staff_name: str  # upcoming: who is assigned (once published); past: who came
+    state_label: str
+    outcome: str = ""  # past: the text for the shop, or a neutral label
+    outcome_from_staff: bool = False  # True when ``outcome`` is the staff member's text
+    booking: BookingRow | None = None  # bookings: change cut-off and buttons
+
+
+@dataclass(frozen=True)
+class VisitList:
+    upcoming: list[VisitRow]
+    past: list[VisitRow]
+
+
+def _to_half_hour(moment: datetime.datetime | None) -> datetime.datetime | None:
+    """A planned start told to the shop: routes shift by minutes as the day is re-planned, so
+    "around 11:19" promises a precision the plan does not have; the nearest half hour does not."""
+    if moment is None:
+        return None
+    floor = moment.replace(minute=0, second=0, microsecond=0)
+    steps = round((moment - floor).total_seconds() / 1800)
+    return floor + datetime.timedelta(minutes=30 * steps)
+
+
+def _upcoming_row(job: Job, rules: WorkRules) -> VisitRow:
+    booking = _row(job, rules) if job.kind == JobKind.BOOKING else None
+    if job.kind == JobKind.ROUTINE:
+        on_route = job.state in (JobState.PLANNED, JobState.IN_PROGRESS)
+        state_label = str(STATE_LABELS[job.state]) if on_route else str(_("To be scheduled"))
+        staff = str(job.assignee) if on_route and job.assignee_id else ""
+        return VisitRow(
+            job=job,
+            kind_label=str(SHOP_KIND_LABELS[job.kind]),
+            day=job.planned_day if on_route else None,
+            window_start=None,
+            window_end=None,
+            around=_to_half_hour(job.planned_start) if on_route else None,
+            due_on=None if on_route else job.due_on,
+            staff_name=staff,
+            state_label=state_label,
+        )
+    return VisitRow(
+        job=job,
+        kind_label=str(SHOP_KIND_LABELS.get(job.kind, job.kind)),
+        day=job.day,
+        window_start=job.window_start,
+        window_end=job.window_end,
+        around=None,
+        due_on=None,
+        staff_name=str(job.assignee) if job.assignee_id else "",
+        state_label=str(STATE_LABELS.get(job.state, job.state)),
+        booking=booking,
+    )
+
+
+def _past_row(job: Job, rules: WorkRules) -> VisitRow:
+    report = getattr(job, "report", None)
+    summary = report.shop_summary.strip() if report is not None else ""
+    # A booking whose window passed with no check-in has no outcome to tell.
+    neutral = str(NEUTRAL_OUTCOMES.get(job.state, _("No visit recorded")))
+    day = timezone.localtime(report.checked_in_at).date() if report is not None else job.day
+    return VisitRow(
+        job=job,
+        kind_label=str(SHOP_KIND_LABELS.get(job.kind, job.kind)),
+        day=day or job.due_on,
+        window_start=job.window_start,
+        window_end=job.window_end,
+        around=None,
+        due_on=None,
+        staff_name=str(report.staff) if report is not None else "",
+        state_label=neutral,
+        outcome=summary or neutral,
+        outcome_from_staff=bool(summary),
+        booking=_row(job, rules) if job.kind == JobKind.BOOKING else None,
+    )
+
+
+def _sort_moment(row: VisitRow) -> datetime.datetime:
+    if row.window_start or row.around:
+        return row.window_start or row.around
+    day = row.day or row.due_on or datetime.date.max
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def shop_visit_list(
+    user: User, *, shop_id: int, upcoming_limit: int | None = None, past_limit: int = PAST_SHOWN
+) -> VisitList:
+    """A shop's visits as the shop reads them: coming ones soonest first (its bookings, routine
+    visits of its service plan, visits for its requests), then past ones newest first.
+
+    404 when ``user`` does not see the shop; every row comes through ``policy.visible``.
+    """
+    shop = policy.get_visible(user, Shop, shop_id)
+    rules = WorkRules.current()
+    now, today = timezone.now(), timezone.localdate()
+    jobs = policy.visible(user, Job.objects.filter(shop=shop)).select_related(
+        "service_item", "assignee"
+    )
+    upcoming_qs = jobs.filter(state__in=ACTIVE_STATES).filter(
+        Q(state=JobState.IN_PROGRESS)
+        | Q(window_end__gte=now)
+        | Q(kind=JobKind.ROUTINE, planned_day__gte=today)
+        | Q(kind=JobKind.ROUTINE, planned_day__isnull=True, latest_on__gte=today)
+    )
+    upcoming = sorted(
+        (_upcoming_row(job, rules) for job in upcoming_qs),
+        key=lambda row: (_sort_moment(row), row.job.pk),
+    )
+    past_qs = (
+        jobs.filter(
+            Q(state__in=(JobState.DONE, JobState.MISSED))
+            | Q(kind=JobKind.BOOKING, state=JobState.CANCELLED)
+            | Q(kind=JobKind.BOOKING, state__in=OPEN_STATES, window_end__lt=now)
+        )
+        .select_related("report", "report__staff")
+        .annotate(
+            at=Coalesce("report__checked_in_at", "window_start", "planned_start", "created_at")
+        )
+        .order_by("-at", "-pk")
+    )
+    return VisitList(
+        upcoming=upcoming[:upcoming_limit] if upcoming_limit is not None else upcoming,
+        past=[_past_row(job, rules) for job in past_qs[:past_limit]],
+    )
 
 
 # --- Rosters ----------------------------------------------------------------------------------

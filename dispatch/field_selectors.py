@@ -8,7 +8,7 @@ from django.db.models import Q
 from accounts.models import User
 from customers.models import Shop
 from dispatch.models import Job, JobState, Plan, Route, VisitReport
-from dispatch.services.visits import FAR_FROM_SHOP_M, distance_from_shop
+from dispatch.services.visits import FAR_FROM_SHOP_M, check_in_refusal, distance_from_shop
 from flexserve import policy
 from flexserve.policy import Perm
 
@@ -26,6 +26,7 @@ class FieldStop:
     lat: float
     lng: float
     masked_phone: str
+    phone: str  # the full number, only for whom the policy lets call the shop; else ""
     kind: str
     kind_label: str
     service_item: str
@@ -37,6 +38,7 @@ class FieldStop:
     state_label: str
     report: VisitReport | None
     check_in_distance_m: int | None  # from the shop, when a position was stamped
+    can_check_in: bool  # the viewer may check in now (the rule check_in enforces)
 
     @property
     def closed(self) -> bool:
@@ -66,7 +68,7 @@ def _published_route(actor: User, day: datetime.date) -> Route | None:
     )
 
 
-def _stop(seq: int, job: Job, start, end) -> FieldStop:
+def _stop(actor: User, seq: int, job: Job, start, end) -> FieldStop:
     shop = job.shop
     report = getattr(job, "report", None)
     distance = None
@@ -80,6 +82,7 @@ def _stop(seq: int, job: Job, start, end) -> FieldStop:
         lat=float(shop.latitude),
         lng=float(shop.longitude),
         masked_phone=shop.masked_phone,
+        phone=shop.phone if policy.can_call_for_visit(actor, shop, job.assignee_id) else "",
         kind=job.kind,
         kind_label=job.get_kind_display(),
         service_item=job.service_item.name,
@@ -91,6 +94,7 @@ def _stop(seq: int, job: Job, start, end) -> FieldStop:
         state_label=job.get_state_display(),
         report=report,
         check_in_distance_m=distance,
+        can_check_in=check_in_refusal(actor, job) is None,
     )
 
 
@@ -122,7 +126,7 @@ def my_day(actor: User, day: datetime.date) -> list[FieldStop]:
         start = job.planned_start
         end = start + datetime.timedelta(minutes=job.duration_min) if start else None
         stops.append((job, start, end))
-    return [_stop(i, job, start, end) for i, (job, start, end) in enumerate(stops, start=1)]
+    return [_stop(actor, i, job, start, end) for i, (job, start, end) in enumerate(stops, start=1)]
 
 
 def _midnight(day: datetime.date) -> datetime.datetime:
@@ -148,7 +152,7 @@ def field_job(actor: User, job_id: int) -> FieldStop:
     job = policy.get_visible(actor, Job, job_id, qs=qs)
     start = job.planned_start
     end = start + datetime.timedelta(minutes=job.duration_min) if start else None
-    return _stop(1, job, start, end)
+    return _stop(actor, 1, job, start, end)
 
 
 def shop_visits(actor: User, shop_id: int, *, limit: int = 50) -> list[VisitReport]:

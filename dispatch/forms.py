@@ -8,9 +8,9 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
-from customers.forms import ServiceErrorsMixin
 from dispatch.models import Availability, StaffProfile, WorkRules
 from dispatch.services.availability import PROFILE_FIELDS, RULE_FIELDS
+from flexserve.forms import ServiceErrorsMixin
 
 WEEKDAY_CHOICES = [
     (0, _("Monday")),

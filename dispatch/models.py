@@ -411,7 +411,7 @@ class Route(models.Model):
 
     class Meta:
         ordering = ["day", "staff__username"]
-        verbose_name = _("route")
+        verbose_name = pgettext_lazy("visit route", "route")
         verbose_name_plural = _("routes")
         constraints = [
             models.UniqueConstraint(fields=["plan", "staff", "day"], name="route_one_per_day")
@@ -428,7 +428,7 @@ class Stop(models.Model):
 
     route = models.ForeignKey(Route, on_delete=models.CASCADE, related_name="stops")
     job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="stops")
-    seq = models.PositiveSmallIntegerField(_("order"))
+    seq = models.PositiveSmallIntegerField(pgettext_lazy("sequence", "order"))
     arrival = models.DateTimeField(_("arrival"))
     start = models.DateTimeField(_("start"))
     end = models.DateTimeField(_("end"))
@@ -507,6 +507,8 @@ class VisitReport(models.Model):
     )
     work_done = models.TextField(_("what was done"), blank=True)
     coaching = models.TextField(_("coaching given"), blank=True)
+    # The only text of the report the shop reads (portal); the two above stay internal.
+    shop_summary = models.TextField(_("what we tell the shop"), blank=True)
 
     class Meta:
         ordering = ["-checked_in_at"]

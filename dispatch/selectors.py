@@ -54,7 +54,8 @@ class Board:
     day: datetime.date
     plan: Plan | None
     routes: list[BoardRoute] = field(default_factory=list)
-    unplaced: list[tuple[Job, str]] = field(default_factory=list)
+    unplaced: list[tuple[Job, str]] = field(default_factory=list)  # failed: with the reason
+    later: list[Job] = field(default_factory=list)  # routine visits due after the day: not failed
     open_jobs_count: int = 0
     plans: list[Plan] = field(default_factory=list)
     stats: dict = field(default_factory=dict)
@@ -129,8 +130,18 @@ def board(actor, day: datetime.date, *, plan_id: int | None = None) -> Board:
         .select_related("job__shop", "job__service_item")
         .order_by("job_id")
     )
-    out.unplaced = [(u.job, reason_label(u.reason)) for u in unplaced]
+    for u in unplaced:
+        if due_later(u.job, day):
+            out.later.append(u.job)
+        else:
+            out.unplaced.append((u.job, reason_label(u.reason)))
     return out
+
+
+def due_later(job: Job, day: datetime.date) -> bool:
+    """A routine visit due after ``day``: left out of ``day`` it waits for a later day of its
+    range rather than failing (the optimiser takes it early only when that is cheap)."""
+    return job.kind == JobKind.ROUTINE and job.due_on is not None and job.due_on > day
 
 
 def plans(actor, *, limit: int = 20) -> list[Plan]:

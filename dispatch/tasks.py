@@ -79,3 +79,11 @@ def requeue_waiting_plans_task() -> int:
         with transaction.atomic():
             enqueue(run_plan_task, plan_id)
     return len(orphans) + planning.plans_requeue()
+
+
+@shared_task(name="dispatch.discard_stale_urgent")
+def discard_stale_urgent_task() -> int:
+    """Delete the draft urgent jobs whose proposals were abandoned or superseded."""
+    from dispatch.services import urgent
+
+    return urgent.urgent_discard_stale()

@@ -132,6 +132,7 @@ def field_job(request: HttpRequest, job_id: int) -> HttpResponse:
             outcome=request.POST.get("outcome", ""),
             work_done=request.POST.get("work_done", ""),
             coaching=request.POST.get("coaching", ""),
+            shop_summary=request.POST.get("shop_summary", ""),
             photos=request.FILES.getlist("photos"),
         )
     except AppError as exc:

@@ -36,12 +36,6 @@ def _portal_user(request: HttpRequest) -> User:
     return request.user
 
 
-def _is_htmx(request: HttpRequest) -> bool:
-    return bool(request.headers.get("HX-Request")) and not request.headers.get(
-        "HX-History-Restore-Request"
-    )
-
-
 def _int(value: Any) -> int | None:
     try:
         return int(value)
@@ -61,20 +55,31 @@ def _picker(
     day: datetime.date | None,
     job_id: int | None = None,
     chosen: str = "",
+    form=None,
 ) -> dict[str, Any]:
-    """Days to choose from and, for the chosen item and day, the windows (open or full)."""
+    """Days to choose from and, for the chosen item and day, the windows (open or full).
+
+    Each error is shown once, next to its field: the form's errors on the day and the window,
+    else what the services say about the chosen day.
+    """
     days = selectors.bookable_days(user, shop.pk)
+    day_errors = [str(m) for m in form.errors.get("day", [])] if form is not None else []
+    window_errors = (
+        [str(m) for m in form.errors.get("window_start", [])] if form is not None else []
+    )
     context: dict[str, Any] = {
         "days": days,
         "day": day,
         "windows": [],
         "picker_error": "",
+        "day_errors": day_errors,
+        "window_errors": window_errors,
         "item_id": item_id,
         "job_id": job_id,
         "chosen": chosen,
         "today": timezone.localdate(),
     }
-    if item_id is None or day is None:
+    if item_id is None or day is None or day_errors:
         return context
     try:
         if job_id is not None:
@@ -82,7 +87,11 @@ def _picker(
         else:
             context["windows"] = bookings.offered_windows(user, shop.pk, item_id, day)
     except Invalid as exc:
-        messages_ = [m for ms in exc.fields.values() for m in ms] or [exc.render_message()]
+        fields = dict(exc.fields)
+        context["day_errors"] = [str(m) for m in fields.pop("day", [])]
+        messages_ = [m for ms in fields.values() for m in ms]
+        if not messages_ and not context["day_errors"]:
+            messages_ = [exc.render_message()]
         context["picker_error"] = " ".join(str(m) for m in messages_)
     context["none_open"] = bool(context["windows"]) and not any(w.open for w in context["windows"])
     return context
@@ -96,10 +105,11 @@ def _own_shop(user: User) -> Shop | None:
 @login_required
 @require_GET
 def booking_list(request: HttpRequest) -> HttpResponse:
-    """My bookings: upcoming soonest first (with their change cut-off), then past ones."""
+    """My visits: coming ones soonest first (bookings with their change cut-off, routine visits),
+    then past ones with who came and what we tell the shop."""
     user = _portal_user(request)
     shop = _own_shop(user)
-    listing = selectors.booking_list(user, shop_id=shop.pk) if shop else None
+    listing = selectors.shop_visit_list(user, shop_id=shop.pk) if shop else None
     return render(
         request,
         "dispatch/portal_booking_list.html",
@@ -141,7 +151,9 @@ def booking_new(request: HttpRequest) -> HttpResponse:
                     % {
                         "item": job.service_item.name,
                         "start": _shown(job.window_start),
-                        "cutoff": _shown(bookings.cutoff_of(job)),
+                        "cutoff": selectors.cutoff_moment(
+                            bookings.cutoff_of(job), job.window_start
+                        ),
                     },
                 )
                 return redirect("portal:booking_detail", job_id=job.pk)
@@ -158,7 +170,14 @@ def booking_new(request: HttpRequest) -> HttpResponse:
         "items": items,
         "item_id": item_id,
         "note": source.get("note", ""),
-        **_picker(user, shop, item_id=item_id, day=day, chosen=source.get("window_start", "")),
+        **_picker(
+            user,
+            shop,
+            item_id=item_id,
+            day=day,
+            chosen=source.get("window_start", ""),
+            form=form if request.method == "POST" else None,
+        ),
     }
     return render(request, "dispatch/portal_booking_new.html", context, status=status)
 
@@ -238,6 +257,7 @@ def booking_reschedule(request: HttpRequest, job_id: int) -> HttpResponse:
             day=day,
             job_id=job.pk,
             chosen=source.get("window_start", ""),
+            form=form if request.method == "POST" else None,
         ),
     }
     return render(request, "dispatch/portal_booking_reschedule.html", context, status=status)

@@ -26,14 +26,9 @@ from dispatch.services import availability
 from flexserve import policy
 from flexserve.errors import AppError, Invalid, NotFound
 from flexserve.policy import Perm
+from flexserve.web import is_htmx
 
 MY_DAYS = 14
-
-
-def _is_htmx(request: HttpRequest) -> bool:
-    return bool(request.headers.get("HX-Request")) and not request.headers.get(
-        "HX-History-Restore-Request"
-    )
 
 
 def _monday(day: datetime.date) -> datetime.date:
@@ -81,7 +76,7 @@ def _cell_response(
     status: int = 200,
 ) -> HttpResponse:
     context = {"cell": cell, "form": form, "editing": form is not None}
-    if _is_htmx(request):
+    if is_htmx(request):
         return render(request, "dispatch/_roster_cell.html", context, status=status)
     return render(request, "dispatch/roster_day.html", context, status=status)
 
@@ -131,7 +126,7 @@ def roster_day(request: HttpRequest) -> HttpResponse:
             form.add_error(None, exc.render_message())
             status = exc.status
         else:
-            if not _is_htmx(request):
+            if not is_htmx(request):
                 messages.success(request, _("The day is saved."))
                 return redirect("console:roster_week")
             return _cell_response(request, selectors.roster_cell(user, staff_id, day))

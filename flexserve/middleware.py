@@ -2,12 +2,17 @@
 
 import json
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.contrib import messages
 from django.core.handlers.wsgi import LimitedStream
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from flexserve.errors import AppError, FieldInvalid, NotAuthenticated
@@ -160,3 +165,43 @@ def _refuse(request: HttpRequest, error: AppError) -> HttpResponse:
         return JsonResponse(error.as_body(), status=error.status)
     template = "_error_partial.html" if request.headers.get("HX-Request") else "error.html"
     return render(request, template, {"error": error}, status=error.status)
+
+
+class PostOnlyRedirectMiddleware:
+    """A browser GET (or HEAD) of a URL that only takes a form's POST goes back where it came
+    from, with a message, instead of the browser's bare 405 page.
+
+    People reach such URLs with the back button after a refused form, or by a bookmark. Done once
+    here for every view (``require_POST`` and the like answer 405); the API (``/api/``) and htmx
+    requests keep their 405, which their callers read.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            response.status_code != 405
+            or request.method not in ("GET", "HEAD")
+            or request.path.startswith("/api/")
+            or request.headers.get("HX-Request")
+        ):
+            return response
+        messages.info(
+            request,
+            gettext("That address only takes a submitted form, so nothing was done."),
+        )
+        return HttpResponseRedirect(back_url(request))
+
+
+def back_url(request: HttpRequest) -> str:
+    """The same-host page the request came from (its Referer), else the home page."""
+    referer = request.headers.get("Referer", "")
+    if referer and url_has_allowed_host_and_scheme(
+        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        parts = urlsplit(referer)
+        if parts.path != request.path:  # the Referer of a reload is the page itself: no loop
+            return parts.path + (f"?{parts.query}" if parts.query else "")
+    return reverse("home")

@@ -20,20 +20,41 @@ support party, a colleague of the grid, the city-wide queue) write internal note
 A scoped model says how it reaches a shop with ``scope_path`` ("" for Shop itself, "shop",
 "order__shop"); a company-wide model (rule sets, plans, products) names the permission needed to
 read it with ``view_perm``. Out of scope answers 404, exactly like "does not exist".
+
+Policy sits at the bottom of the layers (import-linter, pyproject.toml): it imports no app. It
+owns the roles (``accounts.models`` takes ``Role`` from here) and reaches shops and requests by
+their relations' names, as ``scope_path`` does, not by importing their models.
 """
 
+from __future__ import annotations
+
 from enum import StrEnum
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ImproperlyConfigured
+from django.db import models
 from django.db.models import Model, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Role, User
-from customers.models import Shop
 from flexserve.errors import Forbidden, NotAuthenticated, NotFound
 
+if TYPE_CHECKING:
+    from accounts.models import User
+    from customers.models import Shop
+
 M = TypeVar("M", bound=Model)
+
+
+class Role(models.TextChoices):
+    """A user's one role (``accounts.User.role``)."""
+
+    SHOP_OWNER = "shop_owner", _("Shop owner")
+    ACCOUNT_MANAGER = "account_manager", _("Account manager")
+    SERVICE_STAFF = "service_staff", _("Service staff")
+    DISPATCHER = "dispatcher", _("Dispatcher")
+    SERVICE_MANAGER = "service_manager", _("Service manager")
+    ADMIN = "admin", _("Administrator")
 
 
 class Perm(StrEnum):
@@ -158,9 +179,8 @@ def require(user: User | AnonymousUser, perm: Perm, obj: Model | None = None) ->
 def owned_shop_id(user: User) -> int | None:
     """The shop a shop owner is linked to (cached on the user object for the request)."""
     if not hasattr(user, "_owned_shop_id"):
-        user._owned_shop_id = (
-            Shop.objects.filter(owner_account=user).values_list("pk", flat=True).first()
-        )
+        shops = user._meta.get_field("owned_shop").related_model._default_manager
+        user._owned_shop_id = shops.filter(owner_account=user).values_list("pk", flat=True).first()
     return user._owned_shop_id
 
 
@@ -196,8 +216,6 @@ def _work_scope(user: User, model: type[Model]) -> Q:
     they own and the support their department is called for (a call naming nobody goes to every
     member, who must be able to open it); in a city-wide department, also its whole queue.
     Other departments see their request queue through their grids."""
-    from servicedesk.models import ServiceRequest, SupportTask
-
     if not user.department_id:
         gives = Q(owner=user)
         queue = Q(pk__in=[])
@@ -205,10 +223,12 @@ def _work_scope(user: User, model: type[Model]) -> Q:
         gives = Q(owner=user) | Q(department_id=user.department_id)
         # The department's flag is read by a join, not a second query: lists keep their counts.
         queue = Q(department_id=user.department_id, department__city_wide=True)
-    if model is ServiceRequest:
-        supported = SupportTask.objects.filter(gives).values("request_id")
+    # servicedesk sits above policy: its two work models are known by name, not imported.
+    if model._meta.label == "servicedesk.ServiceRequest":
+        tasks = model._meta.get_field("support_tasks").related_model._default_manager
+        supported = tasks.filter(gives).values("request_id")
         return Q(assignee=user) | Q(pk__in=supported) | queue
-    if model is SupportTask:
+    if model._meta.label == "servicedesk.SupportTask":
         return gives | Q(request__assignee=user)
     raise ImproperlyConfigured(f"{model.__name__} has no work scope.")
 
@@ -255,3 +275,14 @@ def sees_internal(user: User | AnonymousUser) -> bool:
 def can_see_contact(user: User | AnonymousUser, shop: Shop) -> bool:
     """Full phone numbers only in detail views, to roles that serve the (visible) shop."""
     return has_perm(user, Perm.SHOP_VIEW_CONTACT)
+
+
+def can_call_for_visit(user: User | AnonymousUser, shop: Shop, assignee_id: int | None) -> bool:
+    """On the field pages a visit shows the shop's full number (a call button) only to the staff
+    member it is assigned to, who needs to call; colleagues of the territory see it masked."""
+    return (
+        assignee_id is not None
+        and assignee_id == user.pk
+        and has_perm(user, Perm.VISIT_WORK)
+        and can_see_contact(user, shop)
+    )

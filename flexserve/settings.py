@@ -54,14 +54,14 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "flexserve.backoffice.AdminConfig",  # django.contrib.admin with our site header
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
-    "axes",
+    "flexserve.backoffice.AxesConfig",  # django-axes, named in Chinese in the admin
     "csp",
     "flexserve",
     "accounts",
@@ -93,6 +93,8 @@ MIDDLEWARE = [
     # without a boundary; after CSP so its error page carries the policy.
     "flexserve.middleware.RejectNulMiddleware",
     "flexserve.middleware.AppErrorMiddleware",
+    # A browser GET of a POST-only URL (405) goes back to the page before, with a message.
+    "flexserve.middleware.PostOnlyRedirectMiddleware",
     # Last, as django-axes requires: it answers locked-out log-ins.
     "axes.middleware.AxesMiddleware",
 ]
@@ -174,6 +176,11 @@ CELERY_BEAT_SCHEDULE = {
     "run-escalations": {"task": "servicedesk.run_escalations", "schedule": 60.0},
     "sweep-outbox": {"task": "servicedesk.sweep_outbox", "schedule": 60.0},
     "requeue-waiting-plans": {"task": "dispatch.requeue_waiting_plans", "schedule": 120.0},
+    "refresh-curation-snapshot": {
+        "task": "knowledge.refresh_curation_snapshot",
+        "schedule": 600.0,
+    },
+    "discard-stale-urgent": {"task": "dispatch.discard_stale_urgent", "schedule": 600.0},
 }
 # How the embedded mode runs long tasks: "thread" lets a page poll progress while an import
 # runs; "sync" runs them before the request returns (tests).
@@ -254,6 +261,9 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = not PRODUCTION
 WHITENOISE_AUTOREFRESH = not PRODUCTION  # pick up edited static files without a restart
+# Served at the site root: /favicon.ico, which browsers ask for on pages without an icon link
+# (the admin, the API docs).
+WHITENOISE_ROOT = BASE_DIR / "static/root"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
 MEDIA_URL = "media/"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

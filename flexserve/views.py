@@ -14,9 +14,12 @@ from flexserve.policy import Perm
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """Shop owners land in the portal, staff in the console."""
+    """Shop owners land in the portal; staff who visit shops on today's visits (what they need
+    first, usually on a phone); everyone else on the shop list."""
     if policy.has_perm(request.user, Perm.PORTAL_USE):
         return redirect("portal:home")
+    if policy.has_perm(request.user, Perm.VISIT_WORK):
+        return redirect("console:field_day")
     return redirect("console:shop_list")
 
 

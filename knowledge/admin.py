@@ -9,7 +9,14 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from flexserve.errors import Invalid
-from knowledge.models import Conversation, Entry, EntryVersion, Turn
+from knowledge.models import (
+    CompanyProfile,
+    Conversation,
+    CurationSnapshot,
+    Entry,
+    EntryVersion,
+    Turn,
+)
 from knowledge.services.entries import CODE_PATTERN, clean_entry, entry_create, entry_update
 
 
@@ -174,3 +181,22 @@ class TurnAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ("shop", "entry")
     search_fields = ("question", "shop__name", "shop__licence_no")
     date_hierarchy = "asked_at"
+
+
+@admin.register(CompanyProfile)
+class CompanyProfileAdmin(admin.ModelAdmin):
+    """One row: the values of {company}, {hotline} and {service_hours} in the answers."""
+
+    list_display = ("name", "hotline", "service_hours", "updated_at")
+
+    def has_add_permission(self, request) -> bool:
+        return super().has_add_permission(request) and not CompanyProfile.objects.exists()
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(CurationSnapshot)
+class CurationSnapshotAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("requested_at", "status", "computed_at", "duration_ms", "open_turns")
+    exclude = ("groups",)

@@ -8,7 +8,7 @@ from ninja.pagination import paginate
 
 from flexserve import policy
 from flexserve.schemas import PageNumberPagination
-from knowledge import chat_selectors, index, selectors
+from knowledge import chat_selectors, index, placeholders, selectors
 from knowledge.models import Conversation, Turn
 from knowledge.services import chat, entries
 
@@ -168,7 +168,10 @@ class EntryOut(Schema):
     category: str
     question: str
     phrasings: list[str]
-    answer: str
+    answer: str = Field(..., description="as edited, with placeholders such as {hotline}")
+    answer_rendered: str = Field(
+        ..., description="as shops read it: placeholders filled in, page links as 「page name」"
+    )
     tags: list[str]
     valid_from: date | None
     valid_until: date | None
@@ -176,6 +179,10 @@ class EntryOut(Schema):
     version: int
     owner: str | None = Field(None, alias="owner.username")
     updated_at: datetime
+
+    @staticmethod
+    def resolve_answer_rendered(entry) -> str:
+        return placeholders.render_text(entry.answer).text
 
 
 class EntryFiltersIn(Schema):

@@ -4,11 +4,18 @@ the deflection figures (how much the Q&A settles without a person).
 A turn is open for curation when the engine only offered suggestions, handed it over, or the
 shop marked its answer not helpful (the chat sets ``curation="open"``). Near-duplicate questions
 are grouped by ``engines.qa.cluster`` so a knowledge manager handles one cluster with one click.
+
+Clustering and the search for each cluster's closest entry take seconds on a city's questions
+(more with the dense engine), so they run in the background (``knowledge.tasks``, on a beat
+schedule and on the page's refresh button) and are stored as a ``CurationSnapshot``: which
+distinct question belongs to which cluster. The page reads the open turns as they are now and
+groups them by the latest snapshot; questions asked since are grouped among themselves.
 """
 
 import datetime
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from django.db.models import Count, Q
@@ -22,7 +29,7 @@ from engines.qa.cluster import cluster_questions, representative
 from flexserve import policy
 from flexserve.policy import Perm
 from knowledge import index
-from knowledge.models import Category, Conversation, Entry, Turn
+from knowledge.models import Category, Conversation, CurationSnapshot, Entry, Turn
 
 WEEK_CHOICES = (4, 8, 12, 26)
 DEFAULT_WEEKS = 8
@@ -33,6 +40,15 @@ REASON_LABELS = {
     "suggest": gettext_lazy("Suggestions only"),
     "not_helpful": gettext_lazy("Not helpful"),
 }
+# The snapshot covers the longest window the page offers.
+SNAPSHOT_WEEKS = max(WEEK_CHOICES)
+# Older than this, opening the page asks for a fresh snapshot (beat refreshes it as often).
+SNAPSHOT_MAX_AGE = datetime.timedelta(minutes=10)
+# A computation that started longer ago died with its worker: another may start.
+SNAPSHOT_GIVE_UP = datetime.timedelta(minutes=15)
+# Shops' picks propose an entry only when most of the cluster's questions picked it: two picks
+# among 36 asks say little about the other 34.
+PICKED_SHARE = 0.5
 DEFLECTION_WEEKS = 12
 MAX_DEFLECTION_DAYS = 731
 
@@ -95,12 +111,12 @@ class Cluster:
         """The distinct questions other than the label: the new entry's similar phrasings."""
         return [text for text, _n in self.questions if text != self.label]
 
-    @property
+    @cached_property  # the card reads it three times
     def weekly_bars(self) -> list[dict[str, Any]]:
         """The weekly trend as bar heights in percent of the busiest week (CSS sparkline)."""
         top = max(self.weekly, default=0) or 1
         return [
-            {"week": monday, "n": n, "pct": round(100 * n / top)}
+            {"week": monday, "label": monday.strftime("%m-%d"), "n": n, "pct": round(100 * n / top)}
             for monday, n in zip(self.mondays, self.weekly, strict=True)
         ]
 
@@ -125,6 +141,8 @@ class CurationQueue:
     clusters: list[Cluster]
     open_turns: int  # in the window, after the reason filter, before the category filter
     reasons: dict[str, int] = field(default_factory=dict)
+    snapshot: CurationSnapshot | None = None  # the clustering shown; None: not computed yet
+    refreshing: bool = False  # a newer snapshot is being computed
 
     @property
     def reason_rows(self) -> list[tuple[str, str, int]]:
@@ -165,6 +183,7 @@ def _cluster_of(
     group: list[int],
     by_text: dict[str, list[tuple]],
     weeks: list[datetime.date],
+    label: str | None = None,
 ) -> Cluster:
     turns = [row for i in group for row in by_text[texts[i]]]
     counted = sorted(
@@ -183,7 +202,7 @@ def _cluster_of(
     asked = [row[2] for row in turns]
     cluster = Cluster(
         key=min(row[0] for row in turns),
-        label=_label(texts, group, by_text),
+        label=label or _label(texts, group, by_text),
         count=len(turns),
         questions=counted,
         turn_ids=sorted(row[0] for row in turns),
@@ -195,19 +214,29 @@ def _cluster_of(
         category=categories.most_common(1)[0][0] if categories else "",
     )
     if picked:
-        # What shops chose among the suggestions says best where these questions belong.
-        cluster.candidate, cluster.candidate_source = picked.most_common(1)[0][0], "picked"
+        # What most shops chose among the suggestions says best where these questions belong.
+        entry_id, times = picked.most_common(1)[0]
+        if times >= PICKED_SHARE * len(turns):
+            cluster.candidate, cluster.candidate_source = entry_id, "picked"
     return cluster
 
 
-def _attach_candidates(clusters: list[Cluster]) -> None:
-    """Load each cluster's candidate entry (the top search hit when no suggestion was picked)
-    and settle its category guess."""
-    for cluster in clusters:
-        if cluster.candidate is None:
-            hits = index.search(cluster.label, k=1).hits
-            if hits:
-                cluster.candidate, cluster.candidate_source = int(hits[0].entry_id), "search"
+def search_candidate(label: str) -> tuple[int | None, float]:
+    """The entry the engine would answer ``label`` with, when it is confident, and the confidence.
+
+    Confident means the engine's own answer threshold (``engines.qa.params`` T_ANSWER of the mode
+    answering, fitted on the dev KB): the point where the chat answers a shop with that entry
+    unasked. Below it the top hit is a guess, and a curator offered it as "add as similar
+    question" would file the questions under an unrelated entry: a new entry is proposed instead.
+    """
+    result = index.search(label, k=1)
+    if result.hits and result.decision == "answer":
+        return int(result.hits[0].entry_id), result.confidence
+    return None, result.confidence
+
+
+def _load_candidates(clusters: list[Cluster]) -> None:
+    """Replace the candidates' ids by their entries and settle each cluster's category guess."""
     entries = Entry.objects.only("pk", "code", "question", "category", "status").in_bulk(
         {c.candidate for c in clusters if c.candidate is not None}
     )
@@ -221,13 +250,92 @@ def _attach_candidates(clusters: list[Cluster]) -> None:
         cluster.category = cluster.category or Category.OTHER
 
 
-def _build_clusters(rows: list[tuple], weeks: list[datetime.date]) -> list[Cluster]:
-    """Group turn rows (``_turn_rows``) by near-duplicate question; the biggest first."""
+def _attach_candidates(clusters: list[Cluster]) -> None:
+    """Each cluster's candidate: what most shops picked, else a confident search hit."""
+    for cluster in clusters:
+        if cluster.candidate is None:
+            cluster.candidate, _confidence = search_candidate(cluster.label)
+            cluster.candidate_source = "search" if cluster.candidate is not None else ""
+    _load_candidates(clusters)
+
+
+# --- The snapshot -------------------------------------------------------------------------------
+
+
+def snapshot_compute(today: datetime.date | None = None) -> tuple[list[dict[str, Any]], int]:
+    """Cluster every open question of the last ``SNAPSHOT_WEEKS`` weeks (all shops) and find
+    each cluster's confident candidate: (groups as ``CurationSnapshot.groups["groups"]``, turns)."""
+    mondays = window_mondays(SNAPSHOT_WEEKS, today)
+    rows = _turn_rows(
+        Turn.objects.filter(curation=Turn.Curation.OPEN, asked_at__gte=_start_of(mondays[0]))
+    )
     texts, by_text = _by_text(rows)
-    if not texts:
-        return []
-    clusters = [_cluster_of(texts, group, by_text, weeks) for group in cluster_questions(texts)]
-    _attach_candidates(clusters)
+    groups = []
+    for group in cluster_questions(texts) if texts else []:
+        label = _label(texts, group, by_text)
+        candidate, confidence = search_candidate(label)
+        groups.append(
+            {
+                "label": label,
+                "texts": [texts[i] for i in group],
+                "candidate": candidate,
+                "confidence": round(confidence, 4),
+            }
+        )
+    return groups, len(rows)
+
+
+def snapshot_latest() -> CurationSnapshot | None:
+    """The newest computed snapshot, or None before the first one is ready."""
+    return (
+        CurationSnapshot.objects.filter(status=CurationSnapshot.Status.DONE)
+        .order_by("-computed_at", "-pk")
+        .first()
+    )
+
+
+def snapshot_in_progress(now: datetime.datetime | None = None) -> bool:
+    """A snapshot is waiting or computing (and has not been given up)."""
+    now = now or timezone.now()
+    return CurationSnapshot.objects.filter(
+        status__in=(CurationSnapshot.Status.PENDING, CurationSnapshot.Status.RUNNING),
+        requested_at__gte=now - SNAPSHOT_GIVE_UP,
+    ).exists()
+
+
+def snapshot_is_stale(
+    snapshot: CurationSnapshot | None, now: datetime.datetime | None = None
+) -> bool:
+    """No snapshot yet, or one older than ``SNAPSHOT_MAX_AGE``."""
+    return snapshot is None or (now or timezone.now()) - snapshot.computed_at > SNAPSHOT_MAX_AGE
+
+
+def _snapshot_clusters(
+    snapshot: CurationSnapshot, rows: list[tuple], weeks: list[datetime.date]
+) -> list[Cluster]:
+    """The open turn rows grouped as the snapshot grouped their questions; questions asked
+    since the snapshot are clustered among themselves (they get a candidate at the next one)."""
+    texts, by_text = _by_text(rows)
+    groups = snapshot.groups.get("groups", [])
+    group_of = {text: n for n, group in enumerate(groups) for text in group["texts"]}
+    members: dict[int, list[int]] = defaultdict(list)
+    new: list[int] = []
+    for i, text in enumerate(texts):
+        if text in group_of:
+            members[group_of[text]].append(i)
+        else:
+            new.append(i)
+    clusters = []
+    for n, group in members.items():
+        label = groups[n]["label"]
+        cluster = _cluster_of(texts, group, by_text, weeks, label if label in by_text else None)
+        if cluster.candidate is None and groups[n].get("candidate"):
+            cluster.candidate, cluster.candidate_source = groups[n]["candidate"], "search"
+        clusters.append(cluster)
+    if new:
+        for group in cluster_questions([texts[i] for i in new]):
+            clusters.append(_cluster_of(texts, [new[j] for j in group], by_text, weeks))
+    _load_candidates(clusters)
     clusters.sort(key=lambda c: (-c.count, -c.last_asked.timestamp(), c.key))
     return clusters
 
@@ -246,7 +354,8 @@ def curation_queue(
     category: str = "",
     today: datetime.date | None = None,
 ) -> CurationQueue:
-    """The open questions of the last ``weeks`` weeks, clustered, the biggest cluster first.
+    """The open questions of the last ``weeks`` weeks, grouped by the latest snapshot, the
+    biggest cluster first (no clusters while no snapshot exists yet).
 
     ``reason`` keeps only turns open for that reason (handover / suggest / not_helpful);
     ``category`` keeps the clusters whose best-guess category it is.
@@ -259,7 +368,8 @@ def curation_queue(
     if reason in _REASON_FILTERS:
         qs = qs.filter(_REASON_FILTERS[reason])
     rows = _turn_rows(qs)
-    clusters = _build_clusters(rows, mondays)
+    snapshot = snapshot_latest()
+    clusters = _snapshot_clusters(snapshot, rows, mondays) if snapshot is not None else []
     reasons = Counter(reason_of(row[3], row[4], row[7] is not None) for row in rows)
     if category:
         clusters = [c for c in clusters if c.category == category]
@@ -269,6 +379,8 @@ def curation_queue(
         clusters=clusters,
         open_turns=len(rows),
         reasons={r: reasons.get(r, 0) for r in REASONS},
+        snapshot=snapshot,
+        refreshing=snapshot_in_progress(),
     )
 
 
@@ -343,6 +455,37 @@ def _conversation_rates(conversations: int, handed_over: int) -> dict[str, Any]:
     }
 
 
+OWN_RECORDS, NO_MATCH = "own_records", "no_match"
+
+
+def _category_rows(turns) -> list[dict[str, Any]]:
+    """Turn figures per category of the entry answered or suggested first, the biggest first.
+
+    Questions without one are two different things, so two rows: answers from the shop's own
+    records (``OWN_RECORDS``: answered by definition, never counted as handed over, so their
+    hand-over share is None) and questions no entry matched (``NO_MATCH``: handed over).
+    """
+    labels = dict(Category.choices) | {
+        OWN_RECORDS: _("Own records"),
+        NO_MATCH: _("No matching entry"),
+    }
+    merged: dict[str, dict[str, int]] = {}
+    for row in turns.values("kind", "category").annotate(**_TURN_FIGURES).order_by():
+        kind, code = row.pop("kind"), row.pop("category")
+        key = OWN_RECORDS if kind == Turn.Kind.LIVE else (code or NO_MATCH)
+        into = merged.setdefault(key, dict.fromkeys(_TURN_FIGURES, 0))
+        for name, value in row.items():
+            into[name] += value
+    rows = []
+    for key, figures in sorted(merged.items(), key=lambda item: (-item[1]["questions"], item[0])):
+        rates = _turn_rates(figures)
+        rates["handover_turns_pct"] = (
+            None if key == OWN_RECORDS else _pct(rates["handover_turns"], rates["questions"])
+        )
+        rows.append({"category": key, "label": str(labels.get(key, key)), **rates})
+    return rows
+
+
 def deflection_stats(*, user: User, since: datetime.date, until: datetime.date) -> dict[str, Any]:
     """Deflection figures of the conversations started and questions asked from ``since`` to
     ``until`` (local days, both included), in total, per ISO week and per category.
@@ -397,21 +540,7 @@ def deflection_stats(*, user: User, since: datetime.date, until: datetime.date) 
         )
         monday += datetime.timedelta(weeks=1)
 
-    labels = dict(Category.choices)
-    categories = []
-    for row in (
-        turns.values("category").annotate(**_TURN_FIGURES).order_by("-questions", "category")
-    ):
-        code = row.pop("category")
-        rates = _turn_rates(row)
-        rates["handover_turns_pct"] = _pct(rates["handover_turns"], rates["questions"])
-        categories.append(
-            {
-                "category": code,
-                "label": str(labels.get(code, _("Own records or no match"))),
-                **rates,
-            }
-        )
+    categories = _category_rows(turns)
 
     total_conv = conversations.aggregate(**conv_figures)
     total_turns = turns.aggregate(**_TURN_FIGURES)

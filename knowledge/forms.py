@@ -11,9 +11,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from flexserve.forms import ConsoleForm
 from knowledge.models import VERSIONED_FIELDS, Category, Entry
 from knowledge.services.entries import ANSWER_MAX, QUESTION_MAX, snapshot_of
-from servicedesk.forms_console import ConsoleForm
 
 TRY_MAX = 300
 
@@ -80,7 +80,7 @@ class EntryForm(EntryContentForm):
         # An owner who left (inactive) stays selectable, so saving other fields keeps them.
         if entry is not None and entry.owner is not None and entry.owner not in people:
             people.append(entry.owner)
-        choices = [(user.pk, f"{user} ({user.username})") for user in people]
+        choices = [(user.pk, user.picker_label) for user in people]
         if entry is None or entry.owner_id is None:
             choices.insert(0, ("", _("Not assigned")))
         self.fields["owner_id"].choices = choices

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from engines.qa import Answer, QAEngine
 from engines.qa import Entry as EngineEntry
+from knowledge import placeholders
 from knowledge.models import Entry
 
 logger = logging.getLogger(__name__)
@@ -60,7 +61,12 @@ def _stamp() -> tuple:
 
 
 def _as_engine_entry(entry: Entry) -> EngineEntry:
-    return EngineEntry(str(entry.pk), entry.question, list(entry.phrasings))
+    # Placeholders ({hotline}, {link:requests}) are taken out: retrieval never depends on them.
+    return EngineEntry(
+        str(entry.pk),
+        placeholders.neutral(entry.question),
+        [placeholders.neutral(p) for p in entry.phrasings],
+    )
 
 
 def _domain_words(entries: list[Entry]) -> list[str]:

@@ -233,3 +233,55 @@ class Turn(models.Model):
 
     def __str__(self) -> str:
         return self.question
+
+
+class CompanyProfile(models.Model):
+    """The company the answers speak for: one row, set by an administrator.
+
+    Entry texts say ``{company}``, ``{hotline}`` and ``{service_hours}`` instead of hard-coding
+    them (``knowledge.placeholders`` fills them in when an answer is shown).
+    """
+
+    name = models.CharField(_("company name"), max_length=100, default="市烟草专卖局（公司）")
+    hotline = models.CharField(_("service hotline"), max_length=40, blank=True)
+    service_hours = models.CharField(
+        _("service hours"), max_length=100, default="工作日 8:30–12:00、13:30–17:30"
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("company profile")
+        verbose_name_plural = _("company profile")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CurationSnapshot(models.Model):
+    """The open questions clustered in the background (``knowledge.tasks``), so the curation
+    page only reads. ``groups`` maps each distinct question to its cluster; see
+    ``knowledge.curation.snapshot_compute``."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        RUNNING = "running", _("Computing")
+        DONE = "done", _("Done")
+
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    computed_at = models.DateTimeField(_("computed at"), null=True, blank=True, db_index=True)
+    duration_ms = models.PositiveIntegerField(_("duration (ms)"), default=0)
+    open_turns = models.PositiveIntegerField(_("open questions"), default=0)
+    # {"groups": [{"label": str, "texts": [str], "candidate": pk | None, "confidence": float}]}
+    groups = models.JSONField(_("clusters"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        verbose_name = _("curation snapshot")
+        verbose_name_plural = _("curation snapshots")
+
+    def __str__(self) -> str:
+        return f"{self.status} · {self.computed_at or self.requested_at:%Y-%m-%d %H:%M}"

@@ -7,6 +7,7 @@ from knowledge import views_curation as views
 
 urlpatterns = [
     path("", views.curation, name="curation"),
+    path("refresh/", views.curation_refresh, name="curation_refresh"),
     path("new/", views.curation_new, name="curation_new"),
     path("phrasings/", views.curation_phrasings, name="curation_phrasings"),
     path("dismiss/", views.curation_dismiss, name="curation_dismiss"),

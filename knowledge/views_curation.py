@@ -26,12 +26,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from flexserve import policy
 from flexserve.errors import AppError, Forbidden, Invalid
 from flexserve.policy import Perm
+from flexserve.web import filter_query, is_htmx, scope_errors_pass
 from knowledge import curation as selectors
 from knowledge.errors import NothingToCurate
 from knowledge.forms import EntryContentForm
 from knowledge.models import Category, Entry
 from knowledge.services import curation as services
-from servicedesk.views_console.common import filter_query, is_htmx, scope_errors_pass
 
 CLUSTERS_PER_PAGE = 30
 # Deflection chart colours: the brand green for what the Q&A settled, amber and red for the rest.
@@ -111,6 +111,9 @@ def _queue_context(request: HttpRequest, params: QueryDict) -> dict[str, Any]:
 def curation(request: HttpRequest) -> HttpResponse:
     """The open questions of the last weeks, clustered; GET filters (htmx swaps the results)."""
     _curator(request)
+    if selectors.snapshot_is_stale(selectors.snapshot_latest()):
+        # The page only reads: an old or missing clustering is recomputed in the background.
+        services.curation_snapshot_request()
     context = _queue_context(request, request.GET)
     if is_htmx(request):
         response = render(request, "knowledge/curation_results.html", context)
@@ -120,6 +123,18 @@ def curation(request: HttpRequest) -> HttpResponse:
         response = render(request, "knowledge/curation.html", context)
     patch_vary_headers(response, ["HX-Request"])
     return response
+
+
+@login_required
+@require_POST
+def curation_refresh(request: HttpRequest) -> HttpResponse:
+    """Recompute the clustering now (in the background); back to the queue."""
+    _curator(request)
+    if services.curation_snapshot_request(actor=request.user) is not None:
+        messages.success(request, _("Grouping the open questions again. This takes a moment."))
+    else:
+        messages.info(request, _("The open questions are already being grouped again."))
+    return redirect(_back_to(request))
 
 
 # --- Actions on one cluster ---------------------------------------------------------------------

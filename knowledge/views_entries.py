@@ -24,6 +24,7 @@ from customers.importers import RowError
 from flexserve import policy
 from flexserve.errors import AppError, Invalid
 from flexserve.policy import Perm
+from flexserve.web import filter_query, is_htmx, scope_errors_pass
 from imports import exporters, readers
 from imports.errors import EmptyFile, FileTooLarge, UnsupportedFileType
 from knowledge import importers, index, selectors
@@ -31,7 +32,6 @@ from knowledge.errors import EntryChanged
 from knowledge.forms import EntryForm, ImportForm, TryForm
 from knowledge.models import Category, Entry, Turn
 from knowledge.services import entries as services
-from servicedesk.views_console.common import filter_query, is_htmx, scope_errors_pass
 
 ENTRIES_PER_PAGE = 30
 TRY_HITS = 5

@@ -16,14 +16,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from flexserve import policy
 from flexserve.errors import Invalid
 from flexserve.policy import Perm
+from flexserve.web import is_htmx
 from knowledge import chat_selectors as selectors
 from knowledge.services import chat
-
-
-def _is_htmx(request: HttpRequest) -> bool:
-    return bool(request.headers.get("HX-Request")) and not request.headers.get(
-        "HX-History-Restore-Request"
-    )
 
 
 def _int(raw: str | None) -> int | None:
@@ -62,7 +57,7 @@ def ask(request: HttpRequest) -> HttpResponse:
         turn = chat.ask(actor=request.user, question=question, conversation_id=conversation_id)
     except Invalid as exc:
         message = "; ".join(str(m) for messages in exc.fields.values() for m in messages)
-        if _is_htmx(request):
+        if is_htmx(request):
             return _error_partial(request, message)
         return _page(request, conversation_id=conversation_id, error=message, question=question)
     return _turn_response(request, turn)
@@ -76,7 +71,7 @@ def _error_partial(request: HttpRequest, message: str) -> HttpResponse:
 
 
 def _turn_response(request: HttpRequest, turn) -> HttpResponse:
-    if not _is_htmx(request):
+    if not is_htmx(request):
         return redirect(f"{reverse('portal:ask')}?c={turn.conversation_id}#turn-{turn.pk}")
     view = selectors.turn_views([turn])[0]
     return render(
@@ -100,7 +95,7 @@ def rate(request: HttpRequest, turn_id: int) -> HttpResponse:
     if helpful not in ("1", "0"):
         raise Invalid(fields={"helpful": ["helpful = 1 | 0"]})
     turn = chat.rate(actor=request.user, turn_id=turn_id, helpful=helpful == "1")
-    if not _is_htmx(request):
+    if not is_htmx(request):
         return redirect(f"{reverse('portal:ask')}?c={turn.conversation_id}#turn-{turn.pk}")
     return render(request, "knowledge/_rating.html", {"turn": turn})
 
@@ -114,9 +109,9 @@ def hand_over(request: HttpRequest, conversation_id: int) -> HttpResponse:
         )
     except Invalid as exc:
         message = "; ".join(str(m) for messages in exc.fields.values() for m in messages)
-        if _is_htmx(request):
+        if is_htmx(request):
             return _error_partial(request, message)
         return _page(request, conversation_id=conversation_id, error=message)
-    if not _is_htmx(request):
+    if not is_htmx(request):
         return redirect("portal:request_detail", request_id=created.pk)
     return render(request, "knowledge/_handover_done.html", {"handover": created})

@@ -14,9 +14,11 @@ Percentiles are computed here in Python on plain rows, so SQLite and PostgreSQL 
 interpolation between the closest ranks, as PostgreSQL's ``percentile_cont`` and numpy's default.
 Times are business hours of the company's working calendar.
 
-The slowest stage of a type is the one with the highest **median** time (waiting + processing),
-ties broken by the p90; confirmation is left out of that verdict because it comes after the fix
-and the shop's silence ends in an automatic close after a few working days.
+The slowest stage of a type is the one with the longest bar of the stage chart: its **median
+waiting plus its median processing** (``StageStats.bar_s``), ties broken by the p90 of waiting +
+processing. The verdict names both medians, so the page says what it ranks by. Confirmation is left
+out of the verdict, and so out of the chart, because it comes after the fix and the shop's silence
+ends in an automatic close after a few working days; the stage table still shows it.
 """
 
 import datetime
@@ -28,6 +30,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils import timezone, translation
 from django.utils.functional import Promise
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -54,12 +57,18 @@ class Stage:
 
 STAGES: tuple[Stage, ...] = (
     Stage("dispatch", _("Dispatch"), "dispatch_wait_s"),
-    Stage("handling", _("Handling"), "handling_wait_s", "handling_work_s"),
+    # "Handling" has a context: in Chinese the stage (负责人处理) and its processing part (处理)
+    # would otherwise read the same ("处理（处理）").
+    Stage(
+        "handling",
+        pgettext_lazy("analysis stage", "Handling"),
+        "handling_wait_s",
+        "handling_work_s",
+    ),
     Stage("support", _("Support"), "support_wait_s", "support_work_s"),
     Stage("shop", _("Waiting on the shop"), "shop_wait_s"),
     Stage("confirmation", _("Confirmation"), "confirm_wait_s", in_verdict=False),
 )
-_IN_VERDICT = frozenset(s.code for s in STAGES if s.in_verdict)
 
 PRINCIPLES = {
     "eliminate": _("Eliminate"),
@@ -184,7 +193,13 @@ class StageStats:
     total: Spread
     counted: int  # requests counted (confirmation: the closed ones)
     share_pct: float | None  # of those, how many spent any time in the stage
+    ranked: bool = True  # compared for the slowest stage (confirmation is not)
     slowest: bool = False
+
+    @property
+    def bar_s(self) -> float:
+        """Median waiting + median processing, in seconds: the stage chart's bar and the rank."""
+        return (self.wait.median_s or 0) + ((self.work.median_s or 0) if self.work else 0)
 
 
 @dataclass(frozen=True)
@@ -195,6 +210,7 @@ class Verdict:
     stage_label: str
     part: str  # "waiting" or "processing": the larger median of the stage
     part_label: str
+    measure: str  # what it is ranked by, with the numbers: "median waiting 3.0 h + …"
     principle_code: str  # eliminate, combine, rearrange or simplify
     principle: str
     hint: str
@@ -328,14 +344,26 @@ def _stage_stats(stage: Stage, cols: dict[str, tuple]) -> StageStats:
         total=Spread.of_counts(totals),
         counted=len(totals),
         share_pct=_pct(sum(1 for t in totals if t > 0), len(totals)),
+        ranked=stage.in_verdict,
     )
 
 
+def _measure(stage: StageStats) -> str:
+    """The medians a stage is ranked by, in words and hours."""
+    if stage.work is None:
+        return gettext("median waiting %(wait)s h") % {"wait": stage.wait.median or 0}
+    return gettext("median waiting %(wait)s h + median processing %(work)s h") % {
+        "wait": stage.wait.median or 0,
+        "work": stage.work.median or 0,
+    }
+
+
 def _verdict(stages: Sequence[StageStats]) -> Verdict | None:
-    """The slowest stage by median total time (p90 breaks ties); None when all are zero."""
-    candidates = [s for s in stages if s.code in _IN_VERDICT]
-    best = max(candidates, key=lambda s: (s.total.median_s or 0, s.total.p90_s or 0))
-    if not (best.total.median_s or best.total.p90_s):
+    """The slowest ranked stage: the longest chart bar, median waiting + median processing (the
+    p90 of waiting + processing breaks ties); None when all are zero."""
+    candidates = [s for s in stages if s.ranked]
+    best = max(candidates, key=lambda s: (s.bar_s, s.total.p90_s or 0))
+    if not (best.bar_s or best.total.p90_s):
         return None
     part = "waiting"
     if best.work is not None and (best.work.median_s or 0) > (best.wait.median_s or 0):
@@ -346,6 +374,7 @@ def _verdict(stages: Sequence[StageStats]) -> Verdict | None:
         stage_label=best.label,
         part=part,
         part_label=str(_("waiting") if part == "waiting" else _("processing")),
+        measure=_measure(best),
         principle_code=principle,
         principle=str(PRINCIPLES[principle]),
         hint=str(hint),

@@ -8,6 +8,7 @@ class ServicedeskConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from servicedesk import scheduler
+        from servicedesk import panels, scheduler
 
+        panels.register()  # the shop's requests on the console shop page
         scheduler.start_if_embedded_server()

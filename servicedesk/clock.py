@@ -136,3 +136,16 @@ def resume(request: ServiceRequest, now: datetime) -> None:
         request.paused_seconds += calendar.business_seconds(request.paused_at, now)
         request.paused_at = None
         request.resolution_due_at = resolution_due(request, calendar)
+
+
+def reaches(
+    request: ServiceRequest,
+    clock_name: str,
+    elapsed_s: int,
+    calendar: WorkingCalendar | None = None,
+) -> datetime:
+    """When a running clock of the request reaches ``elapsed_s`` (the inverse of
+    ``response_clock`` / ``resolution_clock``; the resolution clock as its pauses stand)."""
+    calendar = calendar or company_calendar()
+    offset = request.paused_seconds if clock_name == "resolution" else 0
+    return calendar.add_business_seconds(request.created_at, elapsed_s + offset)

@@ -6,6 +6,7 @@ request (``EscalationFiring`` is unique per request and rule, inserted before ac
 transaction), a breach is recorded once per request and clock.
 """
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -50,34 +51,117 @@ def escalations_run(now: datetime | None = None) -> EscalationResult:
     now = now or timezone.now()
     calendar = clock.company_calendar()
     result = EscalationResult()
-    rules = list(EscalationRule.objects.filter(is_active=True).order_by("threshold_pct"))
+    rules = active_rules()
     open_requests = list(
         ServiceRequest.objects.filter(status__in=OPEN_STATUSES).select_related("request_type")
     )
     open_ids = [r.pk for r in open_requests]
-    fired = set(
-        EscalationFiring.objects.filter(request_id__in=open_ids).values_list(
-            "request_id", "rule_id"
-        )
-    )
+    fired: dict[int, set[int]] = defaultdict(set)
+    for request_id, rule_id in EscalationFiring.objects.filter(request_id__in=open_ids).values_list(
+        "request_id", "rule_id"
+    ):
+        fired[request_id].add(rule_id)
     for request in open_requests:
-        states = {}
-        if request.first_response_at is None:
-            states[Clock.RESPONSE] = clock.response_clock(request, now, calendar)
-        if request.paused_at is None:
-            states[Clock.RESOLUTION] = clock.resolution_clock(request, now, calendar)
-        for name, state in states.items():
-            if state.breached and not getattr(request, f"{name}_breached"):
+        states = running_clocks(request, now, calendar)
+        for name, rule in due_actions(request, states, rules, fired[request.pk]):
+            if rule is None:
                 result.breaches += record_breach(request.pk, name, now)
-            for rule in rules:
-                if rule.clock != name or (request.pk, rule.pk) in fired:
-                    continue
-                if rule.request_type_id not in (None, request.request_type_id):
-                    continue
-                if state.fraction * 100 >= rule.threshold_pct:
-                    result.fired += fire(request.pk, rule, state, now)
+            else:
+                result.fired += fire(request.pk, rule, states[name], now)
     result.closed = auto_close(now)
     return result
+
+
+def active_rules() -> list[EscalationRule]:
+    """The rules a sweep applies, in the order it applies them."""
+    return list(EscalationRule.objects.filter(is_active=True).order_by("threshold_pct", "pk"))
+
+
+def running_clocks(request, now: datetime, calendar=None) -> dict[str, clock.ClockState]:
+    """The request's clocks that still run at ``now``: the response clock until the first
+    answer, the resolution clock while not paused (pure: fields only)."""
+    states = {}
+    if request.first_response_at is None:
+        states[Clock.RESPONSE] = clock.response_clock(request, now, calendar)
+    if request.paused_at is None:
+        states[Clock.RESOLUTION] = clock.resolution_clock(request, now, calendar)
+    return states
+
+
+def is_warning(rule: EscalationRule) -> bool:
+    """A rule below 100 % warns before the deadline; past the deadline the breach applies."""
+    return rule.threshold_pct < 100
+
+
+def due_actions(
+    request, states: dict[str, clock.ClockState], rules: list[EscalationRule], fired: set[int]
+) -> list[tuple[str, EscalationRule | None]]:
+    """What one sweep does to one request (pure): ``(clock, None)`` records that clock's breach,
+    ``(clock, rule)`` fires the rule. ``fired`` holds the ids of the rules fired already.
+
+    A warning (a rule below 100 %) is only sent while its clock is within the target: once the
+    deadline has passed, the breach (recorded once) is what the staff hear about.
+    """
+    actions: list[tuple[str, EscalationRule | None]] = []
+    for name, state in states.items():
+        flagged = getattr(request, f"{name}_breached")
+        if state.breached and not flagged:
+            actions.append((name, None))
+        for rule in rules:
+            if rule.clock != name or rule.pk in fired:
+                continue
+            if rule.request_type_id not in (None, request.request_type_id):
+                continue
+            if is_warning(rule) and (state.breached or flagged):
+                continue
+            if state.fraction * 100 >= rule.threshold_pct:
+                actions.append((name, rule))
+    return actions
+
+
+def next_due(
+    request, rules: list[EscalationRule], fired: set[int], calendar=None
+) -> list[datetime]:
+    """When a sweep could next act on the request if nothing else changes (ascending, pure):
+    the moments its running clocks reach a pending rule's threshold or run past the target.
+    ``due_actions`` at each moment says what (if anything) is then due."""
+    calendar = calendar or clock.company_calendar()
+    needed: list[tuple[str, int]] = []
+    for name in running_clocks(request, request.created_at, calendar):
+        target = (
+            request.response_target_min if name == Clock.RESPONSE else request.resolution_target_min
+        ) * 60
+        flagged = getattr(request, f"{name}_breached")
+        if not flagged:
+            needed.append((name, target + 1))  # breached: elapsed > target
+        for rule in rules:
+            if rule.clock != name or rule.pk in fired:
+                continue
+            if rule.request_type_id not in (None, request.request_type_id):
+                continue
+            if is_warning(rule) and flagged:
+                continue
+            needed.append((name, -(-target * rule.threshold_pct // 100)))
+    return sorted(clock.reaches(request, name, seconds, calendar) for name, seconds in needed)
+
+
+def escalation_note(rule: EscalationRule, state: clock.ClockState) -> str:
+    return _("%(rule)s: %(clock)s at %(pct)s %% of the target") % {
+        "rule": rule.name,
+        "clock": Clock(rule.clock).label,
+        "pct": round(state.fraction * 100),
+    }
+
+
+def closes_unconfirmed_at(resolved_at: datetime, calendar=None) -> datetime:
+    """The first moment ``auto_close`` closes a request resolved at ``resolved_at``: after
+    ``AUTO_CLOSE_WORKING_DAYS`` of working time and at least as many calendar days."""
+    calendar = calendar or clock.company_calendar()
+    horizon = calendar.seconds_per_day * AUTO_CLOSE_WORKING_DAYS
+    return max(
+        calendar.add_business_seconds(resolved_at, horizon),
+        resolved_at + timedelta(days=AUTO_CLOSE_WORKING_DAYS, microseconds=1),
+    )
 
 
 @transaction.atomic
@@ -126,12 +210,7 @@ def fire(request_id: int, rule: EscalationRule, state: clock.ClockState, now: da
             EscalationFiring.objects.create(request=request, rule=rule, fired_at=now)
     except IntegrityError:
         return 0
-    percent = round(state.fraction * 100)
-    note = _("%(rule)s: %(clock)s at %(pct)s %% of the target") % {
-        "rule": rule.name,
-        "clock": Clock(rule.clock).label,
-        "pct": percent,
-    }
+    note = escalation_note(rule, state)
     services.record_change(
         request,
         action="request.escalated",
@@ -170,13 +249,12 @@ def fire(request_id: int, rule: EscalationRule, state: clock.ClockState, now: da
 
 def auto_close(now: datetime) -> int:
     calendar = clock.company_calendar()
-    horizon = calendar.seconds_per_day * AUTO_CLOSE_WORKING_DAYS
     closed = 0
     stale = ServiceRequest.objects.filter(
         status=Status.RESOLVED, resolved_at__lt=now - timedelta(days=AUTO_CLOSE_WORKING_DAYS)
     )
     for request in stale:
-        if calendar.business_seconds(request.resolved_at, now) >= horizon:
+        if now >= closes_unconfirmed_at(request.resolved_at, calendar):
             closed += _close_unconfirmed(request.pk, now)
     return closed
 

@@ -14,9 +14,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Department, User
-from customers.forms import ServiceErrorsMixin
 from customers.models import RequestCategory
-from flexserve.errors import AppError, Invalid
+from flexserve.forms import ConsoleForm
 from servicedesk.models import Channel, Priority, RequestType, Status
 from servicedesk.selectors import QUEUES, RequestFilters
 
@@ -27,16 +26,6 @@ def type_label(request_type: RequestType) -> str:
     """The catalogue's Chinese name, or its English one on the English pages."""
     english = (get_language() or "").startswith("en")
     return request_type.name_en if english and request_type.name_en else request_type.name
-
-
-class ConsoleForm(ServiceErrorsMixin, forms.Form):
-    """A form whose service failure (any AppError) is shown on it."""
-
-    def add_app_error(self, exc: AppError) -> None:
-        if isinstance(exc, Invalid):
-            self.add_service_errors(exc)
-        else:
-            self.add_error(None, exc.render_message())
 
 
 def queue_filters(params: QueryDict, default_queue: str) -> RequestFilters:
@@ -135,7 +124,7 @@ class AssignForm(ConsoleForm):
         groups: dict[str, list[tuple[int, str]]] = {}
         for person in staff:
             department = str(person.department) if person.department_id else str(_("No department"))
-            groups.setdefault(department, []).append((person.pk, str(person)))
+            groups.setdefault(department, []).append((person.pk, person.picker_label))
         self.fields["assignee_id"].choices = [("", _("Choose a colleague"))] + list(groups.items())
 
 

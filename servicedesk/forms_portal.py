@@ -11,8 +11,8 @@ from django import forms
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
-from customers.forms import ServiceErrorsMixin
 from customers.models import RequestCategory
+from flexserve.forms import ServiceErrorsMixin
 from servicedesk.models import RequestType
 from servicedesk.services import MAX_ATTACHMENTS
 

@@ -361,7 +361,7 @@ class SupportTask(models.Model):
     work_scope = True
 
     class State(models.TextChoices):
-        OPEN = "open", _("Open")
+        OPEN = "open", pgettext_lazy("support task state", "Open")
         IN_PROGRESS = "in_progress", _("In progress")
         DONE = "done", _("Done")
         CANCELLED = "cancelled", _("Cancelled")
@@ -545,7 +545,7 @@ class OutboxMessage(models.Model):
         EMAIL = "email", _("E-mail")
 
     class State(models.TextChoices):
-        PENDING = "pending", _("Pending")
+        PENDING = "pending", pgettext_lazy("notification state", "Pending")
         SENDING = "sending", _("Sending")
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
@@ -570,6 +570,8 @@ class OutboxMessage(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["state", "created_at"])]
+        verbose_name = _("outbox message")
+        verbose_name_plural = _("outbox messages")
 
     def __str__(self) -> str:
         return f"{self.medium} → {self.recipient_id}: {self.subject}"

@@ -10,6 +10,7 @@ urlpatterns = [
     path("new/", views.request_new, name="request_new"),
     path("analysis/", views_analysis.process_analysis, name="request_analysis"),
     path("notifications/", views.notification_list, name="notifications"),
+    path("notifications/unread/", views.notification_unread, name="notifications_unread"),
     path("<int:request_id>/", views.request_detail, name="request_detail"),
     path("<int:request_id>/act/<str:action>/", views.request_action, name="request_action"),
     path("<int:request_id>/take/", views.request_take, name="request_take"),

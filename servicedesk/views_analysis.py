@@ -22,6 +22,7 @@ from customers import selectors as customer_selectors
 from customers.models import Segment
 from flexserve import policy
 from flexserve.policy import Perm
+from flexserve.web import is_htmx
 from servicedesk import analysis
 from servicedesk import selectors as request_selectors
 
@@ -99,15 +100,11 @@ class AnalysisFilterForm(forms.Form):
         }
 
 
-def _is_htmx(request: HttpRequest) -> bool:
-    # A history restore after a cache miss asks for the whole page, though it comes from htmx.
-    return bool(request.headers.get("HX-Request")) and not request.headers.get(
-        "HX-History-Restore-Request"
-    )
-
-
 def _stage_view(summary: analysis.TypeSummary) -> dict[str, Any]:
-    """One type's stages for the horizontal bar chart (median hours; p90 as a marker)."""
+    """One type's ranked stages for the horizontal bar chart (median hours; p90 as a marker).
+
+    Only the stages the verdict compares are drawn, so the longest bar is the stage marked slowest
+    (confirmation, not compared, stays in the table)."""
     return {
         "name": summary.label,
         "count": summary.count,
@@ -122,6 +119,7 @@ def _stage_view(summary: analysis.TypeSummary) -> dict[str, Any]:
                 "slowest": stage.slowest,
             }
             for stage in summary.stages
+            if stage.ranked
         ],
     }
 
@@ -197,7 +195,7 @@ def process_analysis(request: HttpRequest) -> HttpResponse:
         "chart_data": _chart_data(result, stage_views),
         "min_for_verdict": analysis.MIN_FOR_VERDICT,
     }
-    if _is_htmx(request):
+    if is_htmx(request):
         response = render(request, "servicedesk/analysis_results.html", context)
         # The address bar shows the filters in use, not every empty field of the form.
         query = QueryDict(mutable=True)

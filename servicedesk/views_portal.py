@@ -26,6 +26,7 @@ from accounts.models import User
 from flexserve import policy
 from flexserve.errors import Invalid, NotFound, RateLimited
 from flexserve.policy import Perm
+from flexserve.web import is_htmx
 from servicedesk import selectors, services
 from servicedesk.errors import IllegalTransition
 from servicedesk.forms_portal import ReopenForm, ReplyForm, RequestNewForm, type_label
@@ -46,13 +47,6 @@ SHOWN_TIME = "Y-m-d H:i"
 def _portal_user(request: HttpRequest) -> User:
     policy.require(request.user, Perm.PORTAL_USE)
     return request.user
-
-
-def _is_htmx(request: HttpRequest) -> bool:
-    # A history restore after a cache miss asks for the whole page, though it comes from htmx.
-    return bool(request.headers.get("HX-Request")) and not request.headers.get(
-        "HX-History-Restore-Request"
-    )
 
 
 def _shown(moment: datetime) -> str:
@@ -229,13 +223,13 @@ def _detail_context(
 def _render_detail(request: HttpRequest, request_id: int, **kwargs: Any) -> HttpResponse:
     """The request's panel for htmx, else the whole page (forms with their errors)."""
     context = _detail_context(request, request_id, **kwargs)
-    if _is_htmx(request):
+    if is_htmx(request):
         return render(request, "servicedesk/_portal_request_main.html", context)
     return render(request, "servicedesk/portal_request_detail.html", context)
 
 
 def _after_change(request: HttpRequest, request_id: int, notice: str) -> HttpResponse:
-    if _is_htmx(request):
+    if is_htmx(request):
         return _render_detail(request, request_id, notice=notice)
     messages.success(request, notice)
     return redirect("portal:request_detail", request_id=request_id)

@@ -631,6 +631,7 @@ PAGE_BODIES: dict[str, Callable[[dict], dict[str, Any]]] = {
         "entry_code": _entry(1).code,
     },
     "/console/knowledge/curation/dismiss/": lambda w: {"turns": _open_question(w)},
+    "/console/knowledge/curation/refresh/": lambda w: {},
     "/console/dispatch/optimise/": lambda w: {
         "day": _next_working_day().isoformat(),
         "scope": "day",

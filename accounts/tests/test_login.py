@@ -9,8 +9,14 @@ from accounts.tests.factories import UserFactory
 PASSWORD = "correct-horse-battery"
 
 
-def test_shop_owner_lands_in_the_portal_and_staff_in_the_console(shop_owner, account_manager):
-    for user, landing in ((shop_owner, "/portal/"), (account_manager, "/console/shops/")):
+def test_shop_owner_lands_in_the_portal_and_staff_in_the_console(
+    shop_owner, account_manager, service_manager
+):
+    for user, landing in (
+        (shop_owner, "/portal/"),
+        (account_manager, "/console/field/"),  # the day's visits first
+        (service_manager, "/console/shops/"),
+    ):
         client = Client()
         response = client.post(
             "/accounts/login/", {"username": user.username, "password": PASSWORD}, follow=True

@@ -1,11 +1,10 @@
-"""The portal home: a shop owner sees their shop, plan, account manager and recent activity."""
+"""The portal home: a shop owner sees their shop, plan and account manager.
 
-from decimal import Decimal
+The recent orders are commerce's panel: commerce/tests/test_shop_panels.py.
+"""
 
 from accounts.models import Role
 from accounts.tests.factories import UserFactory
-from commerce.models import Payment
-from commerce.tests.factories import DeliveryFactory, OrderFactory, PaymentFactory
 
 URL = "/portal/"
 
@@ -32,20 +31,6 @@ def test_shop_owner_sees_their_account_manager_with_the_full_phone(client_for, s
     shop.save()
     html = client_for(shop_owner).get(URL).content.decode()
     assert "王经理" in html and 'href="tel:13912345678"' in html
-
-
-def test_recent_orders_link_to_the_order_page_and_failed_payments_stand_out(
-    client_for, shop_owner, shop, other_shop
-):
-    order = OrderFactory(shop=shop, number="DD202611020001", total_amount=Decimal("1234.50"))
-    DeliveryFactory(order=order)
-    PaymentFactory(order=order, status=Payment.Status.FAILED, failure_reason="余额不足")
-    OrderFactory(shop=other_shop, number="DD202611029999")
-    html = client_for(shop_owner).get(URL).content.decode()
-    assert f'href="/portal/orders/{order.pk}/"' in html
-    assert "1,234.50" in html or "1234.50" in html
-    assert 'class="row-failed"' in html and "余额不足" in html
-    assert "DD202611029999" not in html
 
 
 def test_a_log_in_without_a_shop_gets_an_explanation(client_for, db):

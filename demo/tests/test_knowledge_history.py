@@ -20,7 +20,8 @@ from customers.models import Shop
 from demo.knowledge import OUT_OF_KB
 from demo.tests.helpers import UNTIL_DATE, seed
 from knowledge import curation, index
-from knowledge.models import Conversation, Turn
+from knowledge.models import Conversation, CurationSnapshot, Turn
+from knowledge.services.curation import curation_snapshot_run
 from servicedesk.models import Channel, ServiceRequest
 
 SHOPS, WEEKS = 300, 12
@@ -152,6 +153,7 @@ class TestChatHistory:
 
     def test_questions_outside_the_knowledge_base_form_the_biggest_clusters(self):
         manager = User.objects.get(username="manager")
+        curation_snapshot_run(CurationSnapshot.objects.create().pk)  # the background grouping
         queue = curation.curation_queue(user=manager, today=UNTIL_DATE)
         outside = {q for questions in OUT_OF_KB.values() for q in questions}
         top = queue.clusters[:5]

@@ -1,13 +1,20 @@
-"""Urgent visits: a service request becomes a job, and a proposal puts it into today's routes.
+"""Urgent visits: a service request becomes a job, and a proposal puts it into a day's routes.
 
-    job = urgent_job_from_request(dispatcher, request.pk)       # one urgent job per request
+    day, start, end = urgent_default_window()                   # today, or the next working day
+    job = urgent_job_from_request(dispatcher, request.pk)       # one active urgent job per request
     plan = propose_insertion(dispatcher, job.pk)                # Plan(kind=REPLAN, state=READY)
     plan.changes                                                # what changes, before publishing
     publish_plan(dispatcher, plan.pk)                           # like any other plan
 
-The proposal starts from today's published plan and the visit reports: visits checked in (done or
-under way) keep their times, a staff member is at their last checked-in shop (or at home), and
-only one route changes (``engines.routing.replan.insert_urgent``).
+The proposal starts from the published plan of the job's day and, today, the visit reports:
+visits checked in (done or under way) keep their times, a staff member is at their last
+checked-in shop (or at home), and only one route changes
+(``engines.routing.replan.insert_urgent``).
+
+A job whose proposals were never published is a draft: asking again re-times the same job and
+supersedes its earlier proposals, and ``urgent_discard_stale`` (before each proposal, and every
+few minutes from beat) deletes the drafts left behind, so an abandoned proposal leaves no job
+waiting for the next optimisation.
 """
 
 from __future__ import annotations
@@ -15,13 +22,16 @@ from __future__ import annotations
 import datetime
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import ServiceItem
 from dispatch import bridge
 from dispatch.models import (
+    ACTIVE_STATES,
     Job,
     JobEvent,
     JobKind,
@@ -46,6 +56,68 @@ from servicedesk.models import ServiceRequest
 URGENT_LEAD = datetime.timedelta(minutes=30)
 URGENT_PRIORITY = 2
 REPLAN_LIMIT_S = 1.0
+URGENT_SEARCH_DAYS = 14  # how far the default looks for the next working day
+# A draft urgent job (never published) without a proposal ready to publish made this recently is
+# abandoned: it is deleted rather than left for the next optimisation to plan.
+URGENT_DRAFT_TTL = datetime.timedelta(hours=2)
+
+
+def urgent_default_window(
+    now: datetime.datetime | None = None,
+) -> tuple[datetime.date, datetime.datetime, datetime.datetime]:
+    """The day and start window an urgent visit gets unless the dispatcher chooses: from half an
+    hour from now to the day's latest end when someone still works today, else the next working
+    day (from its first shift's start)."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    rules = WorkRules.current()
+    earliest = now + URGENT_LEAD
+    days = roster(today, today + datetime.timedelta(days=URGENT_SEARCH_DAYS))
+    for day in sorted({d.day for d in days}):
+        shifts = [d for d in days if d.day == day]
+        start = min(d.start for d in shifts)
+        if day == today:
+            if max(d.end for d in shifts) <= earliest:
+                continue  # today's shifts are over (or about to be)
+            start = max(start, earliest)
+        return day, start, max(start, local_dt(day, rules.latest_end))
+    return today, earliest, max(earliest, local_dt(today, rules.latest_end))
+
+
+def _ever_published(job: Job) -> bool:
+    """Whether a published plan ever gave the job a place (a draft has never been planned)."""
+    return job.events.filter(kind__in=[JobEvent.Kind.PLANNED, JobEvent.Kind.MOVED]).exists()
+
+
+def _supersede_proposals(job: Job) -> None:
+    Plan.objects.filter(kind=Plan.Kind.REPLAN, urgent_job=job, state=Plan.State.READY).update(
+        state=Plan.State.SUPERSEDED
+    )
+
+
+def _window(
+    window_start: datetime.datetime | None,
+    window_end: datetime.datetime | None,
+    now: datetime.datetime,
+) -> tuple[datetime.datetime, datetime.datetime]:
+    """The window asked for, completed from the default; Invalid when it cannot be served."""
+    if window_start is None and window_end is None:
+        return urgent_default_window(now)[1:]
+    rules = WorkRules.current()
+    if window_start is None:
+        day = timezone.localdate(window_end)
+        window_start = max(now + URGENT_LEAD, local_dt(day, rules.earliest_start))
+    if window_end is None:
+        window_end = local_dt(timezone.localdate(window_start), rules.latest_end)
+    if timezone.localdate(window_start) != timezone.localdate(window_end):
+        raise Invalid(fields={"window_end": [_("The window must start and end on the same day.")]})
+    if window_end < window_start:
+        raise Invalid(fields={"window_end": [_("The end of the window comes before its start.")]})
+    if window_end < now:
+        raise Invalid(
+            fields={"window_end": [_("The window has already passed; choose a later day or time.")]}
+        )
+    return window_start, window_end
 
 
 @transaction.atomic
@@ -57,32 +129,33 @@ def urgent_job_from_request(
     window_start: datetime.datetime | None = None,
     window_end: datetime.datetime | None = None,
     note: str = "",
+    now: datetime.datetime | None = None,
 ) -> Job:
-    """The urgent job of a service request (created once; a second call returns it)."""
+    """The request's active urgent job: created once; asked again with a window, a draft (never
+    published) takes the new window, item and note. Without a window: ``urgent_default_window``.
+    """
     policy.require(actor, Perm.DISPATCH_PLAN)
     request = policy.get_visible(actor, ServiceRequest, request_id, for_update=True)
-    existing = Job.objects.filter(request=request, kind=JobKind.URGENT).order_by("pk").first()
-    if existing is not None:
-        return existing
+    now = now or timezone.now()
+    item = None
     if service_item_id is not None:
         item = ServiceItem.objects.filter(pk=service_item_id).select_related("skill").first()
         if item is None:
             raise Invalid(fields={"service_item_id": [_("Choose a service item.")]})
-    else:
+    existing = (
+        Job.objects.select_for_update()
+        .filter(request=request, kind=JobKind.URGENT, state__in=ACTIVE_STATES)
+        .order_by("-pk")
+        .first()
+    )
+    if existing is not None:
+        return _retimed(actor, existing, item, window_start, window_end, note, now)
+    if item is None:
         needed = request.request_type.skills.values_list("pk", flat=True)
         item = ServiceItem.objects.filter(skill__in=needed).order_by(
             "code"
         ).first() or ServiceItem.objects.get(code="routine_visit")
-    now = timezone.now()
-    today = timezone.localdate(now)
-    start = window_start or now + URGENT_LEAD
-    end = window_end or local_dt(today, WorkRules.current().latest_end)
-    if end < start:
-        raise Invalid(
-            fields={"window_end": [_("The window ends before it starts (it is too late today).")]}
-        )
-    if timezone.localdate(start) != timezone.localdate(end):
-        raise Invalid(fields={"window_end": [_("The window must start and end on the same day.")]})
+    start, end = _window(window_start, window_end, now)
     job = Job.objects.create(
         shop=request.shop,
         kind=JobKind.URGENT,
@@ -102,6 +175,100 @@ def urgent_job_from_request(
     return job
 
 
+def _retimed(actor, job: Job, item, window_start, window_end, note: str, now) -> Job:
+    """The existing urgent job, with the new window, item and note when it is still a draft."""
+    asked = window_start is not None or window_end is not None
+    if not asked and item is None and not note:
+        return job
+    start, end = (
+        _window(window_start, window_end, now) if asked else (job.window_start, job.window_end)
+    )
+    new_item = item or job.service_item
+    unchanged = (start, end, new_item.pk, note or job.note) == (
+        job.window_start,
+        job.window_end,
+        job.service_item_id,
+        job.note,
+    )
+    if unchanged:
+        return job
+    if job.state != JobState.OPEN or _ever_published(job):
+        raise Invalid(
+            fields={
+                "day": [
+                    _(
+                        "This urgent visit is already planned; move it on the board instead "
+                        "of changing its day or window here."
+                    )
+                ]
+            }
+        )
+    job.window_start, job.window_end = start, end
+    job.service_item, job.duration_min = new_item, new_item.duration_min
+    job.note = note or job.note
+    job.version += 1
+    job.save(
+        update_fields=[
+            "window_start",
+            "window_end",
+            "service_item",
+            "duration_min",
+            "note",
+            "version",
+            "updated_at",
+        ]
+    )
+    JobEvent.objects.create(
+        job=job,
+        kind=JobEvent.Kind.RESCHEDULED,
+        actor=actor,
+        data={"window_start": start.isoformat(), "window_end": end.isoformat()},
+    )
+    _supersede_proposals(job)  # they were made for the old window
+    return job
+
+
+@transaction.atomic
+def urgent_discard_stale(*, now: datetime.datetime | None = None, keep: int | None = None) -> int:
+    """Delete the draft urgent jobs left behind (never published, still waiting): past their
+    window, or without a proposal that is ready to publish and younger than
+    ``URGENT_DRAFT_TTL`` (abandoned, superseded by a newer plan of the day). Returns how many."""
+    now = now or timezone.now()
+    drafts = (
+        Job.objects.select_for_update()
+        .filter(kind=JobKind.URGENT, state=JobState.OPEN, created_at__lt=now - URGENT_LEAD)
+        .exclude(events__kind__in=[JobEvent.Kind.PLANNED, JobEvent.Kind.MOVED])
+        .exclude(pk=keep)
+        .order_by("pk")
+    )
+    gone = 0
+    for job in drafts:
+        if job.window_end >= now and _has_live_proposal(job, now):
+            continue
+        _supersede_proposals(job)
+        job.delete()  # its events, and its stops and rows in plans never published
+        gone += 1
+    return gone
+
+
+def _has_live_proposal(job: Job, now: datetime.datetime) -> bool:
+    """A READY proposal for the job made within the TTL, with no plan of its day published
+    since (that would make publishing it refused)."""
+    for proposal in Plan.objects.filter(
+        kind=Plan.Kind.REPLAN,
+        urgent_job=job,
+        state=Plan.State.READY,
+        created_at__gte=now - URGENT_DRAFT_TTL,
+    ):
+        newer = Plan.objects.filter(
+            Q(first_day__lte=proposal.last_day, last_day__gte=proposal.first_day),
+            published_at__gt=proposal.created_at,
+        )
+        if not newer.exists():
+            return True
+    return False
+
+
 @transaction.atomic
 def propose_insertion(actor, job_id: int, *, now: datetime.datetime | None = None) -> Plan:
     """A READY replan of today with the urgent job placed on the route where it costs least."""
@@ -116,9 +283,13 @@ def propose_insertion(actor, job_id: int, *, now: datetime.datetime | None = Non
     if job.kind != JobKind.URGENT or job.state not in planning.PLACEABLE_STATES:
         raise Invalid(fields={"job": [_("Only an urgent job still waiting can be inserted.")]})
     now = now or timezone.now()
-    today = timezone.localdate(now)
-    if job.window_start is None or timezone.localdate(job.window_start) != today:
-        raise Invalid(fields={"job": [_("Only an urgent job of today can be inserted.")]})
+    if job.window_end < now:
+        raise Invalid(
+            fields={"window_end": [_("The window has already passed; choose a later day or time.")]}
+        )
+    urgent_discard_stale(now=now, keep=job.pk)
+    _supersede_proposals(job)  # the newest proposal is the one to publish
+    today = timezone.localdate(job.window_start)
     published = planning.published_plan_for(today)
     routes = (
         list(
@@ -142,7 +313,7 @@ def propose_insertion(actor, job_id: int, *, now: datetime.datetime | None = Non
     )
     engine = {j.id: j for j in model.problem.jobs}
     solution = _published_solution(routes, clock)
-    state = _live_state(routes, model, clock, now)
+    state = _live_state(routes, model, clock, max(now, clock.origin))  # a later day: from 00:00
     plan = Plan.objects.create(
         kind=Plan.Kind.REPLAN,
         state=Plan.State.READY,
@@ -207,11 +378,13 @@ def propose_insertion(actor, job_id: int, *, now: datetime.datetime | None = Non
         "runtime_s": round(proposal.runtime_s, 3) if proposal else 0,
         "based_on": published.pk if published else None,
     }
+    on_day = date_format(today, "DATE_FORMAT")
     plan.message = (
-        gettext("Insert job %(job)s on %(staff)s's route.")
-        % {"job": job.pk, "staff": changes[0]["staff"]}
+        gettext("Visit %(shop)s on %(staff)s's route on %(day)s.")
+        % {"shop": job.shop.name, "staff": changes[0]["staff"], "day": on_day}
         if changes
-        else gettext("Job %(job)s fits on no route today.") % {"job": job.pk}
+        else gettext("No route on %(day)s has room for the visit to %(shop)s.")
+        % {"shop": job.shop.name, "day": on_day}
     )
     plan.save(update_fields=["changes", "stats", "message"])
     return plan

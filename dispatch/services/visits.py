@@ -27,7 +27,7 @@ from dispatch.models import (
     VisitReport,
 )
 from flexserve import policy
-from flexserve.errors import Conflict, Forbidden, Invalid
+from flexserve.errors import AppError, Conflict, Forbidden, Invalid
 from flexserve.policy import Perm
 
 MAX_PHOTOS = 6
@@ -133,21 +133,31 @@ def _position_data(job: Job, lat: Decimal | None, lng: Decimal | None) -> dict:
     }
 
 
+def check_in_refusal(actor: User, job: Job) -> AppError | None:
+    """Why ``actor`` may not check in to ``job`` now, or None when they may: the one rule that
+    ``check_in`` enforces and the field pages use to offer the button."""
+    if job.assignee_id != actor.pk:
+        return NotYourVisit()
+    if job.state in (JobState.IN_PROGRESS, JobState.DONE, JobState.MISSED) or hasattr(
+        job, "report"
+    ):
+        return AlreadyCheckedIn()
+    if job.state not in (JobState.PLANNED, JobState.OPEN):
+        return VisitNotOpen()
+    if (job.planned_day or job.day) != timezone.localdate():
+        return VisitNotToday()
+    return None
+
+
 @transaction.atomic
 def check_in(
     actor: User, job_id: int, *, latitude: float | None, longitude: float | None
 ) -> VisitReport:
     """Check in to the actor's own visit of today: time from the server, position if given."""
     job = _locked_job(actor, job_id)
-    if job.state in (JobState.IN_PROGRESS, JobState.DONE, JobState.MISSED) or (
-        VisitReport.objects.filter(job=job).exists()
-    ):
-        raise AlreadyCheckedIn()
-    if job.state not in (JobState.PLANNED, JobState.OPEN):
-        raise VisitNotOpen()
-    today = timezone.localdate()
-    if (job.planned_day or job.day) != today:
-        raise VisitNotToday()
+    refusal = check_in_refusal(actor, job)
+    if refusal is not None:
+        raise refusal
     errors: dict[str, list[str]] = {}
     lat, lng = _position(latitude, longitude, errors)
     if errors:
@@ -219,10 +229,12 @@ def check_out(
     outcome: str,
     work_done: str,
     coaching: str,
+    shop_summary: str = "",
     photos: Sequence[UploadedFile] = (),
 ) -> VisitReport:
     """Close the actor's visit: outcome, what was done, coaching, up to 6 photos (5 MB each).
 
+    ``shop_summary`` is the one text the shop reads in its portal; the rest stays internal.
     The job becomes done (outcome "done") or missed (the others). A job raised from a service
     request gets an internal note on that request.
     """
@@ -239,6 +251,7 @@ def check_out(
         errors["outcome"] = [_("Choose an outcome.")]
     work_done = _text(work_done, "work_done", errors, required=outcome == VisitOutcome.DONE)
     coaching = _text(coaching, "coaching", errors, required=False)
+    shop_summary = _text(shop_summary, "shop_summary", errors, required=False)
     lat, lng = _position(latitude, longitude, errors)
     checked = _checked_photos(list(photos), errors)
     if errors:
@@ -247,6 +260,7 @@ def check_out(
     report.checked_out_at = timezone.now()
     report.out_latitude, report.out_longitude = lat, lng
     report.outcome, report.work_done, report.coaching = outcome, work_done, coaching
+    report.shop_summary = shop_summary
     report.save()
     done = outcome == VisitOutcome.DONE
     job.state = JobState.DONE if done else JobState.MISSED

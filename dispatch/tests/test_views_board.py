@@ -450,21 +450,19 @@ def test_raising_an_urgent_visit_makes_a_job_and_a_proposal(
     assert f'data-job="{job.pk}"' in page  # the request's urgent visit is listed
 
 
-def test_an_urgent_visit_for_another_day_is_refused_and_nothing_is_made(
+def test_an_urgent_visit_in_the_past_is_refused_and_nothing_is_made(
     monday_morning, client_for, dispatcher, staff, service_request
 ):
-    tomorrow = monday_morning + datetime.timedelta(days=1)
+    yesterday = (monday_morning - datetime.timedelta(days=1)).date()
     response = client_for(dispatcher).post(
         reverse("console:dispatch_urgent", args=[service_request.pk]),
-        {
-            "window_start": tomorrow.strftime("%Y-%m-%dT%H:%M"),
-            "window_end": (tomorrow + datetime.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
-        },
+        {"day": yesterday.isoformat(), "start_time": "10:00", "end_time": "12:00"},
         **HTMX,
     )
     page = response.content.decode()
     assert response.status_code == 422
     assert 'data-error-code="invalid"' in page and 'id="urgent-form"' in page
+    assert 'name="day"' in page and 'name="start_time"' in page  # the form keeps its fields
     assert not Job.objects.filter(kind=JobKind.URGENT).exists()
     assert not Plan.objects.exists()
 

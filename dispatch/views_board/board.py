@@ -31,7 +31,7 @@ from dispatch.views_board.forms import OptimiseForm, RoutineForm
 from flexserve import policy
 from flexserve.errors import AppError
 from flexserve.policy import Perm
-from servicedesk.views_console.common import is_htmx, safe_redirect, scope_errors_pass
+from flexserve.web import is_htmx, safe_redirect, scope_errors_pass
 
 # The plan chooser offers these (superseded and failed runs only when shown).
 CHOOSABLE = (*RUNNING_STATES, Plan.State.READY, Plan.State.PUBLISHED)

@@ -1,6 +1,7 @@
 """A day's routes, stops and unplaced jobs for the templates and the chart/timeline JSON."""
 
 import datetime
+import math
 from typing import Any
 
 from django.http import HttpRequest
@@ -169,7 +170,17 @@ def _board_context(request: HttpRequest, data) -> dict[str, Any]:
                 "lng": float(shop.longitude),
             }
         )
+    later = [
+        {
+            "job": job,
+            "shop": job.shop.name,
+            "service": job.service_item.name,
+            "when": _("due %(day)s") % {"day": date_format(job.due_on, "m-d")},
+        }
+        for job in getattr(data, "later", [])
+    ]
     chart = {
+        "plane": plane_box(chart_routes),
         "labels": {
             "booking": str(JobKind.BOOKING.label),
             "routine": str(JobKind.ROUTINE.label),
@@ -208,13 +219,21 @@ def _board_context(request: HttpRequest, data) -> dict[str, Any]:
             for u in unplaced
         ],
     }
-    stats = _stats(data, placed=placed, unplaced=len(unplaced), travel_s=travel_s, m=distance_m)
+    stats = _stats(
+        data,
+        placed=placed,
+        unplaced=len(unplaced),
+        later=len(later),
+        travel_s=travel_s,
+        m=distance_m,
+    )
     move_form = None
     if data.plan is not None and policy.has_perm(request.user, Perm.DISPATCH_PLAN):
         move_form = MoveForm(initial={"day": data.day, "position": 1}, **_move_choices(data))
     return {
         "routes": routes,
         "unplaced": unplaced,
+        "later": later,
         "chart": chart,
         "timeline_height": TIMELINE_TOP + TIMELINE_ROW * max(1, len(routes)),
         "stats": stats,
@@ -230,12 +249,17 @@ def _violations(data) -> int | None:
     return None
 
 
-def _stats(data, *, placed: int, unplaced: int, travel_s: int, m: int) -> list[dict[str, Any]]:
+def _stats(
+    data, *, placed: int, unplaced: int, later: int, travel_s: int, m: int
+) -> list[dict[str, Any]]:
+    """The day's figures: jobs of the day (placed + not placed); routine visits due later are
+    counted apart, they have not failed."""
     violations = _violations(data)
     return [
         {"key": "jobs", "label": _("Jobs"), "value": placed + unplaced},
         {"key": "placed", "label": _("Placed"), "value": placed},
         {"key": "unplaced", "label": _("Not placed"), "value": unplaced, "alert": unplaced > 0},
+        {"key": "later", "label": _("Due later this week"), "value": later},
         {"key": "travel_h", "label": _("Travel (hours)"), "value": round(travel_s / 3600, 1)},
         {"key": "km", "label": _("Distance (km)"), "value": round(m / 1000, 1)},
         {
@@ -245,3 +269,31 @@ def _stats(data, *, placed: int, unplaced: int, travel_s: int, m: int) -> list[d
             "alert": bool(violations),
         },
     ]
+
+
+PLANE_MARGIN = 0.08  # of the larger side, around the stops and start points
+
+
+def plane_box(routes: list[dict[str, Any]]) -> dict[str, float] | None:
+    """The route plane's extent in degrees: the stops and the staff's start points with a small
+    margin, as a box whose east-west side, shortened by cos(latitude), and north-south side are
+    equal, so the map keeps its shape (the browser widens it to the chart's aspect). None
+    without any point. Unplaced jobs do not stretch it: they may lie anywhere in the city."""
+    points = [(s["lng"], s["lat"]) for r in routes for s in r["stops"] if s["lng"] is not None]
+    points += [tuple(r["home"]) for r in routes if r.get("home")]
+    if not points:
+        return None
+    lngs, lats = [p[0] for p in points], [p[1] for p in points]
+    mid_lat = (min(lats) + max(lats)) / 2
+    squeeze = math.cos(math.radians(mid_lat)) or 1.0
+    width = (max(lngs) - min(lngs)) * squeeze  # in degrees of latitude
+    height = max(lats) - min(lats)
+    side = max(width, height, 0.005) * (1 + 2 * PLANE_MARGIN)
+    mid_lng = (min(lngs) + max(lngs)) / 2
+    return {
+        "xmin": round(mid_lng - side / 2 / squeeze, 6),
+        "xmax": round(mid_lng + side / 2 / squeeze, 6),
+        "ymin": round(mid_lat - side / 2, 6),
+        "ymax": round(mid_lat + side / 2, 6),
+        "squeeze": round(squeeze, 6),
+    }

@@ -17,7 +17,7 @@ from flexserve import policy
 from flexserve.errors import AppError, Invalid
 from flexserve.policy import Perm
 from flexserve.schemas import FIRST_DAY, LAST_DAY, day_out_of_range
-from servicedesk.views_console.common import is_htmx
+from flexserve.web import is_htmx
 
 RUNNING_STATES = (Plan.State.QUEUED, Plan.State.RUNNING)
 

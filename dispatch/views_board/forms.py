@@ -9,7 +9,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from customers.models import ServiceItem
-from dispatch.models import Job
+from dispatch.models import Job, WorkRules
+from dispatch.roster import local_dt
+from dispatch.services import urgent
 from dispatch.views_board.common import _hm
 from flexserve import policy
 
@@ -81,33 +83,54 @@ class MoveForm(forms.Form):
 
 
 class UrgentForm(forms.Form):
+    """The urgent visit: what, on which day, and when it may start (prefilled: the default
+    window, or the request's urgent job when asking again)."""
+
     service_item = forms.ModelChoiceField(
         label=gettext_lazy("Service item"),
         queryset=ServiceItem.objects.none(),
         required=False,
         empty_label=gettext_lazy("Chosen from the request"),
     )
-    window_start = forms.DateTimeField(
+    # Left empty: the default window (the service's urgent_default_window).
+    day = forms.DateField(label=gettext_lazy("Day"), widget=_date_input(), required=False)
+    start_time = forms.TimeField(
         label=gettext_lazy("Start from"),
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
         required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
-    window_end = forms.DateTimeField(
+    end_time = forms.TimeField(
         label=gettext_lazy("Start by"),
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
         required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
     note = forms.CharField(label=gettext_lazy("Note for the visit"), max_length=300, required=False)
 
-    def __init__(self, *args, user, **kwargs) -> None:
+    def __init__(self, *args, user, job: Job | None = None, **kwargs) -> None:
+        kwargs.setdefault("auto_id", "urgent_%s")
+        if job is not None and job.window_start and job.window_end:
+            start, end = timezone.localtime(job.window_start), timezone.localtime(job.window_end)
+            initial = {"day": start.date(), "start_time": start.time(), "end_time": end.time()}
+            initial |= {"service_item": job.service_item_id, "note": job.note}
+        else:
+            day, start, end = urgent.urgent_default_window()
+            start, end = timezone.localtime(start), timezone.localtime(end)
+            initial = {"day": day, "start_time": start.time(), "end_time": end.time()}
+        kwargs["initial"] = initial | kwargs.get("initial", {})
         super().__init__(*args, **kwargs)
         self.fields["service_item"].queryset = policy.visible(user, ServiceItem.objects.all())
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
-        start, end = cleaned.get("window_start"), cleaned.get("window_end")
+        day, start, end = cleaned.get("day"), cleaned.get("start_time"), cleaned.get("end_time")
         if start and end and end < start:
-            self.add_error("window_end", _("The end of the window comes before its start."))
+            self.add_error("end_time", _("The end of the window comes before its start."))
+        # A time left empty is completed by the service (from half an hour from now / the
+        # day's earliest start, to its latest end); no day at all: the default window.
+        cleaned["window_start"] = local_dt(day, start) if day and start else None
+        cleaned["window_end"] = local_dt(day, end) if day and end else None
+        if day and not start and not end:
+            cleaned["window_end"] = local_dt(day, WorkRules.current().latest_end)
         return cleaned
 
 
@@ -119,7 +142,7 @@ def _move_choices(data) -> dict[str, list[tuple[int, str]]]:
     jobs: list[tuple[int, str]] = []
     staff: list[tuple[int, str]] = []
     for item in data.routes:
-        staff.append((item.route.staff_id, item.staff_name))
+        staff.append((item.route.staff_id, item.route.staff.picker_label))
         for board_stop in item.stops:
             where = f"{item.staff_name} {_hm(board_stop.stop.start)}"
             jobs.append(_job_choice(board_stop.job, board_stop.shop_name, where))

@@ -27,12 +27,13 @@ from dispatch.views_board.forms import MoveForm, _move_choices
 from flexserve import policy
 from flexserve.errors import AppError, Conflict
 from flexserve.policy import Perm
-from servicedesk.views_console.common import is_htmx, safe_redirect, scope_errors_pass
+from flexserve.web import is_htmx, safe_redirect, scope_errors_pass
 
 STAT_LABELS = {
     "jobs": gettext_lazy("Jobs"),
     "placed": gettext_lazy("Placed"),
     "unplaced": gettext_lazy("Not placed"),
+    "later": gettext_lazy("Routine visits due later (not placed yet)"),
     "required_unplaced": gettext_lazy("Bookings and urgent visits not placed"),
     "routes": gettext_lazy("Routes"),
     "travel_s": gettext_lazy("Travel (hours)"),

@@ -24,8 +24,8 @@ from dispatch.views_board.forms import UrgentForm
 from flexserve import policy
 from flexserve.errors import AppError
 from flexserve.policy import Perm
+from flexserve.web import is_htmx, safe_redirect, scope_errors_pass
 from servicedesk.models import ServiceRequest
-from servicedesk.views_console.common import is_htmx, safe_redirect, scope_errors_pass
 
 
 def _proposal_context(request: HttpRequest, plan: Plan) -> dict[str, Any]:
@@ -95,19 +95,17 @@ def _request_proposals(request: HttpRequest, sr: ServiceRequest):
 
 
 def _raise_and_propose(request: HttpRequest, sr: ServiceRequest, form: UrgentForm) -> Plan:
-    """The request's urgent job (made now unless the form names one) and its proposal."""
-    job_id = _int_or_none(request.POST.get("job"))
-    if job_id is None:
-        item = form.cleaned_data["service_item"]
-        job_id = urgent.urgent_job_from_request(
-            request.user,
-            sr.pk,
-            service_item_id=item.pk if item else None,
-            window_start=form.cleaned_data["window_start"],
-            window_end=form.cleaned_data["window_end"],
-            note=form.cleaned_data["note"],
-        ).pk
-    return urgent.propose_insertion(request.user, job_id)
+    """The request's urgent job (made, or re-timed while still a draft) and its proposal."""
+    item = form.cleaned_data["service_item"]
+    job = urgent.urgent_job_from_request(
+        request.user,
+        sr.pk,
+        service_item_id=item.pk if item else None,
+        window_start=form.cleaned_data["window_start"],
+        window_end=form.cleaned_data["window_end"],
+        note=form.cleaned_data["note"],
+    )
+    return urgent.propose_insertion(request.user, job.pk)
 
 
 @login_required
@@ -124,7 +122,8 @@ def urgent_visit(request: HttpRequest, request_id: int) -> HttpResponse:
     error = None
     if request.method == "POST":
         _planner(request)
-        form = UrgentForm(request.POST, user=request.user)
+        jobs, _proposal = _request_proposals(request, sr)
+        form = UrgentForm(request.POST, user=request.user, job=jobs[0] if jobs else None)
         try:
             if not form.is_valid():
                 raise _form_error(form)
@@ -137,9 +136,9 @@ def urgent_visit(request: HttpRequest, request_id: int) -> HttpResponse:
         else:
             url = reverse("console:dispatch_urgent", args=[sr.pk])
             return safe_redirect(request, f"{url}?{urlencode({'plan': proposal.pk})}")
-    else:
-        form = UrgentForm(user=request.user)
     jobs, proposal = _request_proposals(request, sr)
+    if request.method == "GET":  # a refused POST shows the form as it was sent
+        form = UrgentForm(user=request.user, job=jobs[0] if jobs else None)
     chosen = _int_or_none(request.GET.get("plan"))
     if chosen is not None:
         proposal = policy.get_visible(request.user, Plan, chosen)

@@ -16,7 +16,7 @@ from engines.qa import intents
 from flexserve import policy
 from flexserve.errors import Invalid
 from flexserve.policy import Perm
-from knowledge import index, live
+from knowledge import index, live, placeholders
 from knowledge.errors import EntryUnavailable, NoShop, NotAnswered, NotSuggested
 from knowledge.models import Conversation, Entry, Turn
 from servicedesk import services as servicedesk
@@ -94,7 +94,7 @@ def _answer_from_knowledge(turn: Turn, text: str) -> None:
     if decision == Turn.Decision.ANSWER:
         turn.entry = entries[hit_pks[0]]
         turn.category = turn.entry.category
-        turn.reply = turn.entry.answer
+        _fill_reply(turn, turn.entry)
         turn.suggestions = hit_pks[1:SUGGESTIONS]  # "you may also want to know"
     elif decision == Turn.Decision.SUGGEST:
         turn.suggestions = hit_pks[:SUGGESTIONS]
@@ -111,6 +111,12 @@ def _answer_from_knowledge(turn: Turn, text: str) -> None:
             "with 转人工 and your account manager will answer."
         )
         turn.curation = Turn.Curation.OPEN
+
+
+def _fill_reply(turn: Turn, entry: Entry) -> None:
+    """The entry's answer as the shop reads it now: today's company values, links to our pages."""
+    answer = placeholders.render_text(entry.answer)
+    turn.reply, turn.links = answer.text, answer.links
 
 
 def _own_turn(actor: User, turn_id: int) -> Turn:
@@ -137,6 +143,7 @@ def pick_suggestion(*, actor: User, turn_id: int, entry_id: int) -> Turn:
     if asked.decision == Turn.Decision.SUGGEST:
         asked.picked_entry = entry
         asked.save(update_fields=["picked_entry"])
+    answer = placeholders.render_text(entry.answer)
     return Turn.objects.create(
         conversation=asked.conversation,
         shop=asked.shop,
@@ -147,7 +154,8 @@ def pick_suggestion(*, actor: User, turn_id: int, entry_id: int) -> Turn:
         confidence=1.0,
         entry=entry,
         category=entry.category,
-        reply=entry.answer,
+        reply=answer.text,
+        links=answer.links,
         engine_mode="picked",
     )
 

@@ -7,19 +7,23 @@ the audit entry in one transaction. The search index sees the change once it com
 services call ``knowledge.index.changed``).
 """
 
+import time
 from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from audit.services import audit_record
-from flexserve import policy
+from flexserve import background, policy
 from flexserve.errors import Invalid
 from flexserve.policy import Perm
+from knowledge import curation, tasks
 from knowledge.errors import NothingToCurate
-from knowledge.models import Entry, Turn
+from knowledge.models import CurationSnapshot, Entry, Turn
 from knowledge.services.entries import clean_entry, entry_add_phrasings, entry_create
 
 MAX_TURNS = 2000  # one cluster; a form carrying more was not drawn by the curation page
@@ -154,3 +158,47 @@ def curation_dismiss(*, actor: User, turn_ids: Iterable[int]) -> int:
         note=turns[0].question,
     )
     return len(turns)
+
+
+# --- The clustering snapshot --------------------------------------------------------------------
+
+
+def curation_snapshot_request(*, actor: User | None = None) -> CurationSnapshot | None:
+    """Ask for a fresh clustering snapshot, computed in the background after commit; None when
+    one is already waiting or computing. ``actor`` None: the system (beat, the page's first view).
+    """
+    if actor is not None:
+        policy.require(actor, Perm.KNOWLEDGE_EDIT)
+    with transaction.atomic():
+        if curation.snapshot_in_progress():
+            return None
+        snapshot = CurationSnapshot.objects.create()
+        background.enqueue(tasks.curation_snapshot_task, snapshot.pk)
+    return snapshot
+
+
+def curation_snapshot_run(snapshot_id: int) -> bool:
+    """Compute the requested snapshot; False when another worker claimed it first."""
+    now = timezone.now()
+    # The conditional update claims the row: a task delivered twice computes once.
+    claimed = CurationSnapshot.objects.filter(
+        pk=snapshot_id, status=CurationSnapshot.Status.PENDING
+    ).update(status=CurationSnapshot.Status.RUNNING, started_at=now)
+    if not claimed:
+        return False
+    started = time.perf_counter()
+    groups, open_turns = curation.snapshot_compute()
+    with transaction.atomic():
+        CurationSnapshot.objects.filter(pk=snapshot_id).update(
+            status=CurationSnapshot.Status.DONE,
+            computed_at=timezone.now(),
+            duration_ms=round(1000 * (time.perf_counter() - started)),
+            open_turns=open_turns,
+            groups={"groups": groups},
+        )
+        # Only the newest snapshot is read; older ones and given-up computations go.
+        CurationSnapshot.objects.exclude(pk=snapshot_id).filter(
+            Q(status=CurationSnapshot.Status.DONE)
+            | Q(requested_at__lt=now - curation.SNAPSHOT_GIVE_UP)
+        ).delete()
+    return True

@@ -13,7 +13,7 @@ from audit.services import audit_record, diff
 from flexserve import policy
 from flexserve.errors import Invalid
 from flexserve.policy import Perm
-from knowledge import index
+from knowledge import index, placeholders
 from knowledge.errors import EntryChanged
 from knowledge.models import VERSIONED_FIELDS, Category, Entry, EntryVersion
 
@@ -63,6 +63,14 @@ def clean_entry(data: dict[str, Any]) -> dict[str, Any]:
         errors["answer"] = [_("Enter the answer.")]
     elif len(answer) > ANSWER_MAX:
         errors["answer"] = [_("At most %(n)s characters.") % {"n": ANSWER_MAX}]
+    elif unknown := placeholders.unknown(answer):
+        errors["answer"] = [
+            _(
+                "Unknown placeholder %(names)s. Use {company}, {hotline}, {service_hours} "
+                "or a page link such as {link:requests}."
+            )
+            % {"names": "、".join(unknown)}
+        ]
     category = str(data.get("category") or "").strip()
     if category not in Category.values:
         errors["category"] = [_("Choose a valid category.")]

@@ -126,8 +126,10 @@ def test_figures_per_category(service_manager, history):
         for c in categories
     ] == [
         ("ordering", 3, 100.0, 66.7, 0.0),
-        ("", 2, 50.0, None, 50.0),
         ("delivery", 2, 50.0, 100.0, 50.0),
+        # Without a category: two rows, not one mixing answered and handed-over questions.
+        ("no_match", 1, 0.0, None, 100.0),
+        ("own_records", 1, 100.0, None, None),
     ]
 
 
@@ -168,3 +170,16 @@ def test_page_with_dates_the_wrong_way_round_shows_the_default_range(client_for,
 @pytest.mark.parametrize("role", ["account_manager", "shop_owner"])
 def test_page_is_refused_without_analysis_or_knowledge_edit(request, client_for, role):
     assert client_for(request.getfixturevalue(role)).get(URL).status_code == 403
+
+
+def test_page_shows_own_records_and_no_match_as_separate_rows(client_for, service_manager, history):
+    response = client_for(service_manager).get(
+        "/console/knowledge/curation/deflection/",
+        {"since": SINCE.isoformat(), "until": UNTIL.isoformat()},
+    )
+
+    body = response.content.decode()
+    own = body.split('data-category="own_records"')[1].split("</tr>")[0]
+    no_match = body.split('data-category="no_match"')[1].split("</tr>")[0]
+    assert "100.0" in own and "–" in own  # answered; hand-over not counted
+    assert "100.0" in no_match and "0.0" in no_match  # none answered, all handed over

@@ -363,3 +363,43 @@ def test_chart_labels_follow_the_page_language(language, name, service_manager, 
     response = client.get(URL, {"since": WEEK[0].isoformat(), "until": WEEK[1].isoformat()})
     assert response.context["chart_data"]["stages"][0]["name"] == name
     assert response.context["form"].fields["type"].choices[1][1] == name
+
+
+# --- The slowest stage and the chart agree (issue 13) -------------------------------------------
+
+
+def test_slowest_stage_is_the_longest_chart_bar_not_the_longest_median_total(
+    service_manager, dispatcher, shop, client_for
+):
+    """Handling's median total is 10 h but its median waiting and median processing are both 0:
+    its bar is empty. Support waits 3 h every time: the longest bar, so the slowest stage."""
+    for wait, work in ((0, 10), (0, 10), (0, 0), (10, 0), (10, 0)):
+        finished(
+            service_manager,
+            shop,
+            handling_wait_s=wait * H,
+            handling_work_s=work * H,
+            support_wait_s=3 * H,
+            confirm_wait_s=50 * H,  # the longest of all, but after the fix: not compared
+        )
+    [order] = summary_for(service_manager).types
+    assert order.stage("handling").total.median == 10.0
+    assert order.slowest.stage == "support"
+
+    query = {"since": WEEK[0].isoformat(), "until": WEEK[1].isoformat()}
+    response = client_for(dispatcher).get(URL, query)
+    [view] = response.context["chart_data"]["stages"]
+    bars = {row["stage"]: row["wait"] + (row["work"] or 0) for row in view["rows"]}
+    [slowest] = [row["stage"] for row in view["rows"] if row["slowest"]]
+    assert max(bars, key=bars.get) == slowest
+    assert "确认" not in bars  # confirmation is not compared, so not drawn
+    assert 'data-verdict="support"' in response.content.decode()
+
+
+def test_verdict_names_the_medians_it_ranks_by(service_manager, dispatcher, shop, client_for):
+    for _ in range(5):
+        finished(service_manager, shop, handling_wait_s=H, handling_work_s=3 * H)
+    query = {"since": WEEK[0].isoformat(), "until": WEEK[1].isoformat()}
+    body = client_for(dispatcher).get(URL, query).content.decode()
+    assert "最慢环节：负责人处理（等待中位数 1.0 小时 + 处理中位数 3.0 小时）" in body
+    assert "处理（处理）" not in body

@@ -16,11 +16,12 @@ from servicedesk.views_console.detail import (
     support_action,
     support_create,
 )
-from servicedesk.views_console.notifications import notification_list
+from servicedesk.views_console.notifications import notification_list, notification_unread
 from servicedesk.views_console.queue import request_new, work_queue
 
 __all__ = [
     "notification_list",
+    "notification_unread",
     "request_action",
     "request_assign",
     "request_comment",

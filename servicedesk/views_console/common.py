@@ -1,16 +1,16 @@
-"""Shared pieces of the console's request pages: labels, clocks as shown, htmx helpers."""
+"""Shared pieces of the console's request pages: labels and clocks as shown.
+
+The htmx and redirect helpers every app uses live in ``flexserve.web``."""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.http import HttpRequest, HttpResponse, QueryDict
-from django.shortcuts import redirect
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from flexserve import policy
-from flexserve.errors import AppError, NotAuthenticated, NotFound
 from flexserve.policy import Perm
 from servicedesk import clock, selectors, services
 from servicedesk.clock import ClockState
@@ -53,41 +53,10 @@ SUPPORT_LABELS = {
 }
 
 
-def is_htmx(request: HttpRequest) -> bool:
-    # A history restore after a cache miss asks for the whole page, though it comes from htmx.
-    return bool(request.headers.get("HX-Request")) and not request.headers.get(
-        "HX-History-Restore-Request"
-    )
-
-
 def staff_of(request: HttpRequest) -> User:
     policy.require(request.user, Perm.CONSOLE_USE)
     policy.require(request.user, Perm.REQUEST_VIEW)
     return request.user
-
-
-def scope_errors_pass(exc: AppError) -> None:
-    """Out of scope stays a 404 page (and logged-out a log-in); other failures go on the form."""
-    if isinstance(exc, NotFound | NotAuthenticated):
-        raise exc
-
-
-def safe_redirect(request: HttpRequest, url: str) -> HttpResponse:
-    if is_htmx(request):
-        response = HttpResponse(status=204)
-        response["HX-Redirect"] = url
-        return response
-    return redirect(url)
-
-
-def filter_query(params: QueryDict, drop: tuple[str, ...] = ("page",)) -> str:
-    """The filters of a list as a query string: blanks and ``drop`` left out."""
-    query = QueryDict(mutable=True)
-    for key, values in params.lists():
-        kept = [v for v in values if v.strip()]
-        if key not in drop and kept:
-            query.setlist(key, kept)
-    return query.urlencode()
 
 
 # --- SLA clocks as shown ------------------------------------------------------------------------

@@ -17,13 +17,14 @@ from accounts.models import Department, User
 from audit import selectors as audit_selectors
 from flexserve import policy
 from flexserve.errors import AppError, Invalid, NotFound
+from flexserve.forms import ConsoleForm
 from flexserve.policy import Perm
+from flexserve.web import is_htmx, safe_redirect, scope_errors_pass
 from servicedesk import selectors, services
 from servicedesk.forms_console import (
     ActionForm,
     AssignForm,
     CommentForm,
-    ConsoleForm,
     SupportActionForm,
     SupportTaskForm,
     type_label,
@@ -36,9 +37,6 @@ from servicedesk.views_console.common import (
     PRIMARY_ORDER,
     SUPPORT_LABELS,
     clock_view,
-    is_htmx,
-    safe_redirect,
-    scope_errors_pass,
     staff_of,
 )
 from servicedesk.views_console.queue import row_response
@@ -145,13 +143,15 @@ def _detail_context(
 @login_required
 @require_GET
 def request_detail(request: HttpRequest, request_id: int) -> HttpResponse:
-    """One request. ``?panel=sla`` answers the SLA panel alone (its minute refresh)."""
+    """One request. ``?panel=sla`` answers the SLA panel alone (its minute refresh). Opening the
+    page marks the user's notifications about the request read."""
     user = staff_of(request)
     sr = selectors.request_get(user, request_id)
-    context = _detail_context(request, sr)
     if request.GET.get("panel") == "sla" and is_htmx(request):
-        return render(request, "servicedesk/_console_sla.html", context)
-    return render(request, "servicedesk/console_request_detail.html", context)
+        return render(request, "servicedesk/_console_sla.html", _detail_context(request, sr))
+    # Opened: the bell (rendered below, in the header) stops announcing this request.
+    services.notifications_read(user, sr)
+    return render(request, "servicedesk/console_request_detail.html", _detail_context(request, sr))
 
 
 def _respond(

@@ -3,11 +3,12 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
 
 from flexserve.errors import NotFound
 from servicedesk import outbox, selectors
@@ -47,3 +48,11 @@ def notification_list(request: HttpRequest) -> HttpResponse:
         "unread": selectors.unread_count(user),
     }
     return render(request, "servicedesk/console_notifications.html", context)
+
+
+@login_required
+@never_cache
+@require_GET
+def notification_unread(request: HttpRequest) -> JsonResponse:
+    """The bell's count, fetched after an htmx action: acting on a request reads its news."""
+    return JsonResponse({"unread": selectors.unread_count(staff_of(request))})

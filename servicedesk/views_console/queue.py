@@ -21,6 +21,7 @@ from customers import selectors as customer_selectors
 from flexserve import policy
 from flexserve.errors import AppError, NotFound
 from flexserve.policy import Perm
+from flexserve.web import filter_query, is_htmx, scope_errors_pass
 from servicedesk import selectors, services
 from servicedesk.forms_console import (
     RequestNewForm,
@@ -33,10 +34,7 @@ from servicedesk.views_console.common import (
     REQUESTS_PER_PAGE,
     SHOP_MATCHES,
     ClockView,
-    filter_query,
-    is_htmx,
     relevant_clock,
-    scope_errors_pass,
     staff_of,
 )
 

@@ -74,4 +74,33 @@
     }
   });
   window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
+
+  // Acting on a request marks its notifications read on the server; the bell follows without a
+  // page load. Only after a successful write: a read changes nothing.
+  function refreshBell() {
+    var bell = document.getElementById("bell");
+    if (!bell || !bell.dataset.unreadUrl) return;
+    fetch(bell.dataset.unreadUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (data) {
+        if (!data) return;
+        var badge = bell.querySelector(".badge");
+        if (data.unread > 0) {
+          if (!badge) {
+            badge = document.createElement("span");
+            badge.className = "badge";
+            bell.appendChild(document.createTextNode(" "));
+            bell.appendChild(badge);
+          }
+          badge.textContent = String(data.unread);
+        } else if (badge) {
+          badge.remove();
+        }
+      })
+      .catch(function () { /* the count refreshes on the next page load */ });
+  }
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var verb = ((event.detail.requestConfig || {}).verb || "get").toLowerCase();
+    if (verb !== "get" && event.detail.successful) refreshBell();
+  });
 })();

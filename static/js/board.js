@@ -224,30 +224,16 @@
   }
 
   // --- The plane: longitude across, latitude up, the aspect kept as on the ground. -----------
-  function points() {
-    var all = [];
-    data.routes.forEach(function (route) {
-      if (route.home) all.push(route.home);
-      route.stops.forEach(function (s) { if (s.lng !== null) all.push([s.lng, s.lat]); });
-    });
-    data.unplaced.forEach(function (u) { all.push([u.lng, u.lat]); });
-    return all;
-  }
-
+  // The server fits a square (on the ground) around the stops and start points (chart.plane,
+  // dispatch/views_board/charts.py plane_box); here it is widened to the chart's own aspect.
   function bounds(el) {
-    var all = points();
-    if (!all.length) return null;
-    var x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
-    all.forEach(function (p) {
-      x0 = Math.min(x0, p[0]); x1 = Math.max(x1, p[0]);
-      y0 = Math.min(y0, p[1]); y1 = Math.max(y1, p[1]);
-    });
-    // A degree of longitude is shorter than one of latitude by cos(latitude).
-    var squeeze = Math.cos(((y0 + y1) / 2) * Math.PI / 180) || 1;
-    var w = Math.max((x1 - x0) * squeeze, 0.005), h = Math.max(y1 - y0, 0.005);
+    var p = data.plane;
+    if (!p) return null;
+    var squeeze = p.squeeze || 1;
     var boxW = Math.max(el.clientWidth - 80, 100), boxH = Math.max(el.clientHeight - 60, 100);
-    var scale = Math.max(w / boxW, h / boxH) * 1.1;
-    var cx = (x0 + x1) / 2, cy = (y0 + y1) / 2;
+    var side = p.ymax - p.ymin; // degrees of latitude; the east-west side is the same on the ground
+    var scale = side / Math.min(boxW, boxH);
+    var cx = (p.xmin + p.xmax) / 2, cy = (p.ymin + p.ymax) / 2;
     var halfX = (boxW * scale) / 2 / squeeze, halfY = (boxH * scale) / 2;
     return { xmin: cx - halfX, xmax: cx + halfX, ymin: cy - halfY, ymax: cy + halfY };
   }

@@ -13,10 +13,9 @@ from accounts.tests.factories import UserFactory
 from customers.tests.factories import ShopFactory
 from knowledge import index
 from knowledge.models import Conversation, Entry, Turn
+from tests.e2e.helpers import PASSWORD, log_in
 
 pytestmark = pytest.mark.e2e
-
-PASSWORD = "correct-horse-battery"
 ASKED = ["新店开业有没有陈列补贴", "新店开业有陈列补贴吗", "请问新店开业有没有陈列补贴"]
 
 
@@ -39,10 +38,7 @@ def manager(e2e_db, settings):
 
 
 def test_manager_turns_a_cluster_into_an_entry(page: Page, live_server, manager):
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.locator("input[name=username]").fill(manager.username)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("form button[type=submit].primary").click()
+    log_in(page, live_server.url, manager.username)
     page.goto(f"{live_server.url}/console/knowledge/curation/")
 
     card = page.locator(".cluster").first

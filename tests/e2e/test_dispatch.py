@@ -14,10 +14,9 @@ from accounts.tests.factories import UserFactory
 from customers.tests.factories import GridFactory, ShopFactory
 from dispatch.models import Job, JobKind, JobState, Plan, VisitReport, WorkRules
 from dispatch.tests.factories import field_staff, item
+from tests.e2e.helpers import PASSWORD, log_in
 
 pytestmark = pytest.mark.e2e
-
-PASSWORD = "correct-horse-battery"
 
 
 @pytest.fixture
@@ -37,15 +36,6 @@ def city(e2e_db, settings, tmp_path):
     staff.user.save()
     UserFactory(username="dispatch-e2e", role=Role.DISPATCHER, password=PASSWORD)
     return {"shop": shop, "owner": owner, "staff": staff.user}
-
-
-def log_in(page: Page, base_url: str, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{base_url}/accounts/login/")
-    page.locator("input[name=username]").fill(username)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("form button[type=submit].primary").click()
-    expect(page).not_to_have_url(re.compile(r"/accounts/login/"))
 
 
 def next_working_day() -> datetime.date:

@@ -10,7 +10,7 @@ from accounts.models import Role
 from accounts.tests.factories import UserFactory
 from customers.models import SegmentChange, SegmentRuleSet, Shop
 from customers.tests.factories import GridFactory, ShopFactory
-from tests.e2e.test_roles_see_their_scope import PASSWORD, log_in
+from tests.e2e.helpers import PASSWORD, log_in
 
 pytestmark = pytest.mark.e2e
 

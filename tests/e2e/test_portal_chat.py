@@ -12,10 +12,9 @@ from commerce.tests.factories import DeliveryFactory, OrderFactory
 from customers.tests.factories import ShopFactory
 from knowledge.models import Entry, Turn
 from servicedesk.models import ServiceRequest
+from tests.e2e.helpers import PASSWORD, log_in
 
 pytestmark = pytest.mark.e2e
-
-PASSWORD = "correct-horse-battery"
 
 
 @pytest.fixture
@@ -30,10 +29,7 @@ def owner(e2e_db, settings):
 
 
 def test_shop_owner_asks_rates_and_hands_over(page: Page, live_server, owner):
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.locator("input[name=username]").fill(owner.username)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("form button[type=submit].primary").click()
+    log_in(page, live_server.url, owner.username)
     expect(page).to_have_url(re.compile(r"/portal/$"))
     page.goto(f"{live_server.url}/portal/ask/")
 

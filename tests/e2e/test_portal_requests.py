@@ -10,10 +10,9 @@ from accounts.models import Role
 from accounts.tests.factories import UserFactory
 from customers.tests.factories import ShopFactory
 from servicedesk.models import ServiceRequest
+from tests.e2e.helpers import PASSWORD, log_in
 
 pytestmark = pytest.mark.e2e
-
-PASSWORD = "correct-horse-battery"
 
 
 @pytest.fixture
@@ -33,18 +32,11 @@ def photo(tmp_path):
     return path
 
 
-def log_in(page: Page, base_url: str, username: str) -> None:
-    page.goto(f"{base_url}/accounts/login/")
-    page.locator("input[name=username]").fill(username)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("form button[type=submit].primary").click()
-    expect(page).to_have_url(re.compile(r"/portal/$"))
-
-
 def test_shop_owner_files_a_request_with_a_photo_and_follows_it(
     page: Page, live_server, owner, photo
 ):
     log_in(page, live_server.url, owner.username)
+    expect(page).to_have_url(re.compile(r"/portal/$"))
     page.goto(f"{live_server.url}/portal/requests/")
     page.locator("a.sr-new").click()
     expect(page).to_have_url(re.compile(r"/portal/requests/new/$"))

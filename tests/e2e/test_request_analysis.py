@@ -13,7 +13,7 @@ from accounts.tests.factories import UserFactory
 from customers.tests.factories import ShopFactory
 from servicedesk import services
 from servicedesk.models import RequestTiming, ServiceRequest, Status
-from tests.e2e.test_roles_see_their_scope import PASSWORD, log_in
+from tests.e2e.helpers import PASSWORD, log_in
 
 pytestmark = pytest.mark.e2e
 

@@ -9,10 +9,9 @@ from accounts.models import Role
 from accounts.tests.factories import UserFactory
 from commerce.tests.factories import OrderLineFactory
 from customers.tests.factories import ShopFactory
+from tests.e2e.helpers import PASSWORD, log_in
 
 pytestmark = pytest.mark.e2e
-
-PASSWORD = "correct-horse-battery"
 
 
 @pytest.fixture
@@ -26,13 +25,6 @@ def city(e2e_db):
     OrderLineFactory(order__shop=theirs, order__number="DD202611020002")
     manager = UserFactory(username="manager", role=Role.SERVICE_MANAGER, password=PASSWORD)
     return {"mine": mine, "theirs": theirs, "owner": owner, "manager": manager}
-
-
-def log_in(page: Page, base_url: str, username: str) -> None:
-    page.goto(f"{base_url}/accounts/login/")
-    page.locator("input[name=username]").fill(username)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("form button[type=submit].primary").click()
 
 
 def test_shop_owner_sees_own_shop_and_orders_but_not_another_shop(page: Page, live_server, city):

@@ -3,7 +3,7 @@
     manage.py seed_demo                      # 3,000 shops, 25 staff, 52 weeks of orders
     manage.py seed_demo --if-empty           # what `make run` does: only on an empty database
     manage.py seed_demo --reset --shops 50000 --weeks 0
-    manage.py seed_demo --until 2026-11-23   # fix the end of the history (the default moves)
+    manage.py seed_demo --until 2026-11-23   # the demo's today (11:00 then); default: right now
     manage.py seed_demo --request-weeks 0    # no service-request history
     manage.py seed_demo --chat-weeks 0       # no self-service Q&A history
     manage.py seed_demo --visit-weeks 0      # no field work (roster, visits, bookings, routes)
@@ -79,7 +79,8 @@ class Command(BaseCommand):
             "--until",
             type=_date,
             default=None,
-            help="the Monday the history ends on (default: the most recent Monday)",
+            help="the demo's today: the history runs to 11:00 that day and the field plans start "
+            "then (default: the history runs to this moment, the plans start today)",
         )
         parser.add_argument(
             "--if-empty", action="store_true", help="do nothing when any shop exists"
@@ -145,7 +146,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Seeding the demo city: {options.shops:,} shops, {options.staff} staff, "
             f"{options.weeks} weeks of orders and {options.request_weeks} of service requests "
-            f"up to {options.until}, seed {options.seed}"
+            f"up to {options.now:%Y-%m-%d %H:%M}, seed {options.seed}"
         )
         clock = time.perf_counter()
 
@@ -159,20 +160,25 @@ class Command(BaseCommand):
         phases |= summary.phases
         mark = time.perf_counter()
         if opts["chat_weeks"] > 0:
+            # The chat history runs to 11:00 of its last day: today once that has passed.
+            chat_until = options.until - datetime.timedelta(
+                days=0 if options.now.time() >= city.DEMO_TIME else 1
+            )
             chat_history.build(
-                seed=options.seed, until=options.until, weeks=opts["chat_weeks"], progress=line
+                seed=options.seed, until=chat_until, weeks=opts["chat_weeks"], progress=line
             )
             phases["chat"], mark = time.perf_counter() - mark, time.perf_counter()
         if opts["visit_weeks"] > 0:
+            plan_day = field_work.first_plan_day(options.until)  # today, or the next working day
             field_work.build(
                 seed=options.seed,
-                until=options.until,
+                until=plan_day,
                 history_weeks=opts["visit_weeks"],
                 progress=line,
             )
             phases["field"], mark = time.perf_counter() - mark, time.perf_counter()
             plan = field_work.plan_week(
-                until=options.until,
+                until=plan_day,
                 iterations=opts["plan_iterations"],
                 seconds=opts["plan_seconds"],
                 progress=line,

@@ -249,10 +249,17 @@ def _store(
             unplaced.append(Unplaced(plan=plan, job=model.jobs[u.job_id], reason=reason))
     placed = sum(len(s) for s in stops_of)
     required_unplaced = sum(u.job.kind != JobKind.ROUTINE for u in unplaced)
+    # Routine visits due after the period were only candidates (taken early when cheap): left
+    # out, they wait for their day; they are not failures and not jobs of this period.
+    later = sum(
+        u.job.kind == JobKind.ROUTINE and u.job.due_on is not None and u.job.due_on > plan.last_day
+        for u in unplaced
+    )
     stats = {
-        "jobs": len(jobs),
+        "jobs": len(jobs) - later,
         "placed": placed,
-        "unplaced": len(unplaced),
+        "unplaced": len(unplaced) - later,
+        "later": later,
         "required_unplaced": required_unplaced,
         "no_staff": len(orphans),
         "routes": len(routes),
@@ -277,6 +284,19 @@ def _store(
             state=Plan.State.READY,
             progress=100,
             stats=stats,
-            message=gettext("%(placed)s of %(jobs)s jobs placed on %(routes)s routes.")
-            % {"placed": placed, "jobs": len(jobs), "routes": len(routes)},
+            message=_run_message(placed, len(jobs) - later, len(routes), later),
         )
+
+
+def _run_message(placed: int, jobs: int, routes: int, later: int) -> str:
+    """The run's line: jobs of the period placed, and the routine visits left for later days."""
+    values = {"placed": placed, "jobs": jobs, "routes": routes, "later": later}
+    if later:
+        return (
+            gettext(
+                "%(placed)s of %(jobs)s jobs placed on %(routes)s routes; %(later)s routine visits "
+                "due later wait for their day."
+            )
+            % values
+        )
+    return gettext("%(placed)s of %(jobs)s jobs placed on %(routes)s routes.") % values

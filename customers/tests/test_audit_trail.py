@@ -1,4 +1,7 @@
-"""Changes to shops, rules and plans leave an append-only trail that managers can read."""
+"""Changes to shops, rules and plans leave an append-only trail that managers can read.
+
+(Here, not in audit/tests: these are customers' writes, and audit sits below customers.)
+"""
 
 from audit.models import AuditEntry
 from customers.models import ServicePlan
