@@ -64,6 +64,22 @@ WORK_DONE = (
     "了解近期经营情况，记录店主对货源的需求。",
     "检查明码标价和陈列规范，现场指导调整。",
 )
+# What the staff member tells the shop after each kind of work (the portal shows it; the work
+# notes and coaching above stay internal). Keyed by the work done, so no extra random draw.
+SHOP_SUMMARIES = dict(
+    zip(
+        WORK_DONE,
+        (
+            "柜台陈列已按品类整理，价签已补齐。",
+            "一起核对了本周订货，新品介绍已发到您的订货系统。",
+            "已送达最新政策说明，证照公示符合要求。",
+            "订货终端登录问题已处理，如再出现请联系客户经理。",
+            "已记录您对货源的需求，下次订货前会回复您。",
+            "明码标价已按规范调整完毕。",
+        ),
+        strict=True,
+    )
+)
 COACHING = (
     "建议把畅销品规放在视线高度，提升动销。",
     "讲解了会员营销和扫码支付的做法。",
@@ -310,8 +326,9 @@ def _history(rng: random.Random, until: datetime.date, weeks: int) -> int:
                     out_latitude=shop.latitude,
                     out_longitude=shop.longitude,
                     outcome=outcome,
-                    work_done=rng.choice(WORK_DONE) if done else NOT_DONE_NOTES[outcome],
+                    work_done=(work := rng.choice(WORK_DONE) if done else NOT_DONE_NOTES[outcome]),
                     coaching=rng.choice(COACHING) if done else "",
+                    shop_summary=SHOP_SUMMARIES.get(work, ""),
                 )
             )
             clock += stay + datetime.timedelta(minutes=rng.randint(10, 30))

@@ -12,6 +12,7 @@ from ninja import Field, Query, Router, Schema, Status
 from dispatch import booking_selectors, field_selectors, selectors
 from dispatch.models import Job, Plan
 from dispatch.services import availability, bookings, planning, routine, urgent, visits
+from dispatch.services.visits import MAX_TEXT
 from flexserve import policy
 from flexserve.schemas import Day, Id
 
@@ -172,6 +173,8 @@ class CheckOutIn(PositionIn):
     outcome: str
     work_done: str = Field("", max_length=2000)
     coaching: str = Field("", max_length=2000)
+    # The one text of the report the shop reads in its portal; the two above stay internal.
+    shop_summary: str = Field("", max_length=MAX_TEXT)
 
 
 class ReportOut(Schema):
@@ -182,6 +185,7 @@ class ReportOut(Schema):
     outcome: str
     work_done: str
     coaching: str
+    shop_summary: str
 
 
 def _report_out(report) -> dict:
@@ -194,6 +198,7 @@ def _report_out(report) -> dict:
         "outcome": report.outcome,
         "work_done": report.work_done,
         "coaching": report.coaching,
+        "shop_summary": report.shop_summary,
     }
 
 
@@ -219,6 +224,7 @@ def check_out(request, job_id: int, payload: CheckOutIn):
         outcome=payload.outcome,
         work_done=payload.work_done,
         coaching=payload.coaching,
+        shop_summary=payload.shop_summary,
     )
     return _report_out(report)
 

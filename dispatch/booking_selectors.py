@@ -10,8 +10,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q
 from django.db.models.functions import Coalesce
-from django.utils import formats, timezone
-from django.utils.translation import gettext as gettext_now
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -28,7 +27,7 @@ from dispatch.models import (
     StaffProfile,
     WorkRules,
 )
-from dispatch.services.bookings import can_change, cutoff_of
+from dispatch.services.bookings import can_change, cutoff_moment, cutoff_of
 from flexserve import policy
 from flexserve.policy import Perm
 
@@ -56,21 +55,6 @@ NEUTRAL_OUTCOMES = {
     JobState.MISSED: _("Missed"),
     JobState.CANCELLED: _("Cancelled"),
 }
-
-
-def cutoff_moment(cutoff: datetime.datetime, start: datetime.datetime) -> str:
-    """The change cut-off said relative to the visit ("20:30 the day before"), local time."""
-    cutoff, start = timezone.localtime(cutoff), timezone.localtime(start)
-    time = cutoff.strftime("%H:%M")
-    days_before = (start.date() - cutoff.date()).days
-    if days_before == 0:
-        return gettext_now("%(time)s on the day of the visit") % {"time": time}
-    if days_before == 1:
-        return gettext_now("%(time)s the day before") % {"time": time}
-    return gettext_now("%(date)s %(time)s") % {
-        "date": formats.date_format(cutoff.date(), "MONTH_DAY_FORMAT"),
-        "time": time,
-    }
 
 
 @dataclass(frozen=True)

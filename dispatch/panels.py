@@ -7,19 +7,11 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from customers.models import Shop
 from dispatch import booking_selectors, field_selectors
-from flexserve import panels, policy
+from flexserve import panels
 from flexserve.policy import Perm
 
 SHOP_VISITS = 20  # the console shop page's visit history
 NEXT_VISITS = 3  # the portal home's next and recent visits
-
-
-def _may_see_visits(user: User) -> bool:
-    return policy.has_perm(user, Perm.SHOP_VIEW) and policy.has_perm(user, Perm.CONSOLE_USE)
-
-
-def _may_book(user: User) -> bool:
-    return policy.has_perm(user, Perm.BOOKING_MAKE)
 
 
 def _shop_visits(user: User, shop: Shop) -> dict[str, Any]:
@@ -43,7 +35,7 @@ def register() -> None:
             template="dispatch/_shop_visits.html",
             context=_shop_visits,
             order=30,
-            allowed=_may_see_visits,
+            allowed=panels.requires(Perm.SHOP_VIEW, Perm.CONSOLE_USE),
         ),
     )
     panels.register(
@@ -54,6 +46,6 @@ def register() -> None:
             template="dispatch/_portal_next_visits.html",
             context=_next_visits,
             order=10,
-            allowed=_may_book,
+            allowed=panels.requires(Perm.BOOKING_MAKE),
         ),
     )

@@ -10,7 +10,7 @@ of its slot and renders them in order::
         panels.register(panels.CONSOLE_SHOP, panels.Panel(
             key="commerce.activity", title=_("Recent orders"), order=20,
             template="commerce/_recent_activity.html", context=shop_activity,
-            allowed=lambda user: policy.has_perm(user, Perm.ORDER_VIEW),
+            allowed=panels.requires(Perm.ORDER_VIEW),
         ))
 
     # customers/views.py
@@ -21,7 +21,8 @@ of its slot and renders them in order::
 
 A panel's context function takes the user and the page's object (already checked visible by the
 page) and returns its template's context; it reads through its app's selectors, which scope
-through policy. ``allowed`` hides the panel from users without the permission it needs.
+through policy. ``allowed`` hides the panel from users without the permissions it needs
+(``requires(Perm.X, ...)``).
 """
 
 from collections.abc import Callable
@@ -32,6 +33,9 @@ from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils.functional import Promise
 from django.utils.safestring import SafeString
+
+from flexserve import policy
+from flexserve.policy import Perm
 
 # Slots: one per place a page shows panels.
 CONSOLE_SHOP = "console.shop"  # the console's shop page, below the master data
@@ -51,6 +55,15 @@ class Panel:
     context: Callable[[Any, Any], dict[str, Any]]  # (user, the page's object) -> context
     order: int = 100  # smaller first
     allowed: Callable[[Any], bool] = field(default=_anyone)  # (user) -> may see it
+
+
+def requires(*perms: Perm) -> Callable[[Any], bool]:
+    """An ``allowed`` for a panel whose reader needs every one of ``perms``."""
+
+    def allowed(user: Any) -> bool:
+        return all(policy.has_perm(user, perm) for perm in perms)
+
+    return allowed
 
 
 @dataclass(frozen=True)

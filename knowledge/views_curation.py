@@ -100,7 +100,9 @@ def _queue_context(request: HttpRequest, params: QueryDict) -> dict[str, Any]:
         "hidden_clusters": max(0, len(queue.clusters) - shown),
         "more_query": f"{query}&show={shown + CLUSTERS_PER_PAGE}".lstrip("&"),
         "next": f"{request.path}?{query}" if query else request.path,
-        "entry_choices": Entry.objects.exclude(status=Entry.Status.ARCHIVED)
+        "entry_choices": policy.visible(
+            request.user, Entry.objects.filter(status=Entry.Status.PUBLISHED)
+        )
         .order_by("code")
         .values_list("code", "question"),
     }
@@ -156,6 +158,12 @@ def _back_to(request: HttpRequest) -> str:
     return _safe_next(request, request.POST.get("next"))
 
 
+def _picked_code(raw: str) -> str:
+    """The entry code of the picker's text: a picked entry reads "code · question", a typed one
+    is the bare code; the service checks that the entry exists and is not archived."""
+    return raw.partition("·")[0].strip()
+
+
 def _refused(request: HttpRequest, error: AppError, *, at: str) -> HttpResponse:
     """A refused action: the cluster card again with the message (htmx), or the queue page."""
     scope_errors_pass(error)
@@ -201,7 +209,7 @@ def curation_phrasings(request: HttpRequest) -> HttpResponse:
         entry = services.curation_add_phrasings(
             actor=request.user,
             turn_ids=services.parse_turn_ids(request.POST.get("turns", "")),
-            entry_code=request.POST.get("entry_code", ""),
+            entry_code=_picked_code(request.POST.get("entry_code", "")),
         )
     except AppError as exc:
         return _refused(request, exc, at="phrasings")

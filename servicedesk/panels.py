@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from customers.models import Shop
-from flexserve import panels, policy
+from flexserve import panels
 from flexserve.policy import Perm
 from servicedesk import selectors
 from servicedesk.models import ServiceRequest
@@ -22,10 +22,6 @@ SHOP_REQUESTS = 10  # the latest requests on the console shop page
 class ShopRequestRow:
     request: ServiceRequest
     clock: ClockView  # the clock the request races now (its SLA state)
-
-
-def _may_see_requests(user: User) -> bool:
-    return policy.has_perm(user, Perm.CONSOLE_USE) and policy.has_perm(user, Perm.REQUEST_VIEW)
 
 
 def shop_requests(user: User, shop: Shop) -> dict[str, Any]:
@@ -49,6 +45,6 @@ def register() -> None:
             template="servicedesk/_shop_requests.html",
             context=shop_requests,
             order=10,
-            allowed=_may_see_requests,
+            allowed=panels.requires(Perm.CONSOLE_USE, Perm.REQUEST_VIEW),
         ),
     )

@@ -37,6 +37,15 @@ def test_past_visits_are_done_with_reports_before_the_history_ends(city):
     assert all(day < UNTIL_DATE for day in past.values_list("planned_day", flat=True))
 
 
+def test_done_visits_tell_the_shop_what_was_done_and_keep_the_coaching_internal(city):
+    done = VisitReport.objects.filter(outcome="done")
+    assert done.exists()
+    for report in done:
+        assert report.shop_summary
+        assert report.shop_summary not in (report.work_done, report.coaching)
+    assert not VisitReport.objects.exclude(outcome="done").exclude(shop_summary="").exists()
+
+
 def test_the_plan_week_is_published_and_places_every_booking_in_its_window(city):
     plan = Plan.objects.get(state=Plan.State.PUBLISHED)
     assert plan.first_day == UNTIL_DATE

@@ -11,8 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.utils import timezone
-from django.utils.formats import date_format
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -72,6 +71,21 @@ def cutoff_of(job: Job, rules: WorkRules | None = None) -> datetime.datetime | N
         return None
     rules = rules or WorkRules.current()
     return job.window_start - datetime.timedelta(hours=rules.change_cutoff_hours)
+
+
+def cutoff_moment(cutoff: datetime.datetime, start: datetime.datetime) -> str:
+    """The change cut-off said relative to the visit ("20:30 the day before"), local time."""
+    cutoff, start = timezone.localtime(cutoff), timezone.localtime(start)
+    time = cutoff.strftime("%H:%M")
+    days_before = (start.date() - cutoff.date()).days
+    if days_before == 0:
+        return _("%(time)s on the day of the visit") % {"time": time}
+    if days_before == 1:
+        return _("%(time)s the day before") % {"time": time}
+    return _("%(date)s %(time)s") % {
+        "date": formats.date_format(cutoff.date(), "MONTH_DAY_FORMAT"),
+        "time": time,
+    }
 
 
 def can_change(job: Job, rules: WorkRules | None = None) -> bool:
@@ -357,8 +371,7 @@ def _changeable(actor: User, job_id: int, rules: WorkRules) -> Job:
         raise BookingClosed(state=JobState(job.state).label)
     cutoff = cutoff_of(job, rules)
     if timezone.now() >= cutoff:
-        shown = date_format(timezone.localtime(cutoff), "Y-m-d H:i")
-        raise CutoffPassed(cutoff=shown)
+        raise CutoffPassed(cutoff=cutoff_moment(cutoff, job.window_start))
     return job
 
 

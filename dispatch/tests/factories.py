@@ -1,4 +1,5 @@
-"""Factories for the dispatch app: field staff with a profile, and jobs of each kind."""
+"""Factories for the dispatch app: field staff with a profile, jobs of each kind, a small city
+to plan (its ``city`` fixture and the plan runner ``run`` are in conftest.py)."""
 
 import datetime
 from decimal import Decimal
@@ -9,8 +10,8 @@ from django.utils import timezone
 from accounts.models import Role, Skill
 from accounts.tests.factories import UserFactory
 from customers.models import ServiceItem
-from customers.tests.factories import ShopFactory
-from dispatch.models import WEEKDAYS, Job, JobKind, StaffProfile
+from customers.tests.factories import GridFactory, ShopFactory
+from dispatch.models import WEEKDAYS, Job, JobKind, JobState, StaffProfile
 
 
 def item(code: str = "routine_visit") -> ServiceItem:
@@ -79,3 +80,67 @@ class RoutineJobFactory(factory.django.DjangoModelFactory):
     due_on = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=3))
     earliest_on = factory.LazyAttribute(lambda o: o.due_on - datetime.timedelta(days=2))
     latest_on = factory.LazyAttribute(lambda o: o.due_on + datetime.timedelta(days=2))
+
+
+def planned_visit(shop, assignee, day: datetime.date, hour: int = 9, minute: int = 30) -> Job:
+    """A routine visit due on ``day`` and planned then for ``assignee``, not visited yet."""
+    return RoutineJobFactory(
+        shop=shop,
+        assignee=assignee,
+        state=JobState.PLANNED,
+        due_on=day,
+        planned_day=day,
+        planned_start=at(day, hour, minute),
+    )
+
+
+# The planning city's week (a Monday far ahead, so that nothing of it is over).
+MONDAY = datetime.date(2030, 6, 3)
+FRIDAY = MONDAY + datetime.timedelta(days=4)
+
+
+def day(n: int) -> datetime.date:
+    """The day ``n`` days after the planning week's Monday."""
+    return MONDAY + datetime.timedelta(days=n)
+
+
+class City:
+    """Two grids: Ann serves the east, Bo the west, Cai both (and holds the equipment skill);
+    a far grid nobody serves."""
+
+    def __init__(self):
+        self.east, self.west, self.far = GridFactory(), GridFactory(), GridFactory()
+        self.ann = field_staff(grids=[self.east], username="ann").user
+        self.bo = field_staff(
+            grids=[self.west], username="bo", home_longitude=Decimal("117.200000")
+        ).user
+        self.cai = field_staff(
+            grids=[self.east, self.west], skills=["equipment"], username="cai"
+        ).user
+        self.n = 0
+
+    def shop(self, grid, **extra):
+        self.n += 1
+        lng = Decimal("117.250000") if grid == self.east else Decimal("117.205000")
+        return ShopFactory(
+            grid=grid,
+            latitude=Decimal("31.810000") + Decimal("0.003") * self.n,
+            longitude=lng + Decimal("0.002") * (self.n % 4),
+            **extra,
+        )
+
+    def booking(self, grid, n, hour, *, code="policy_briefing", hours=2):
+        return BookingFactory(
+            shop=self.shop(grid),
+            service_item=item(code),
+            window_start=at(day(n), hour),
+            window_end=at(day(n), hour + hours),
+        )
+
+    def routine(self, grid, earliest, latest, *, due=None):
+        return RoutineJobFactory(
+            shop=self.shop(grid),
+            earliest_on=day(earliest),
+            latest_on=day(latest),
+            due_on=day(due if due is not None else earliest),
+        )

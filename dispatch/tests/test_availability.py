@@ -19,15 +19,7 @@ TOMORROW = TODAY + datetime.timedelta(days=1)
 T = datetime.time
 
 
-@pytest.fixture(autouse=True)
-def _clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
-@pytest.fixture
-def staff(grid):
-    return field_staff(grids=[grid], username="li", work_weekdays=list(range(7))).user
+pytestmark = pytest.mark.usefixtures("stopped_clock")
 
 
 @pytest.mark.parametrize(

@@ -85,7 +85,7 @@ def test_the_run_line_counts_later_visits_apart():
 def test_a_day_plan_stores_routine_visits_due_later_apart(
     dispatcher, django_capture_on_commit_callbacks
 ):
-    from dispatch.tests.test_planning import MONDAY, City
+    from dispatch.tests.factories import MONDAY, City
 
     WorkRules.objects.update_or_create(pk=1, defaults={"default_max_visits": 1})
     city = City()  # Ann and Cai serve the east: two visits on Monday at most

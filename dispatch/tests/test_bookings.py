@@ -5,7 +5,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
+from django.utils import translation
 
 from accounts.models import Role
 from accounts.tests.factories import UserFactory
@@ -22,16 +22,7 @@ TOMORROW = TODAY + datetime.timedelta(days=1)
 ALL_WEEK = list(range(7))
 
 
-@pytest.fixture(autouse=True)
-def _clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
-@pytest.fixture
-def staff(grid):
-    """The grid's one field staff member: 08:30–17:30 every day, no skills."""
-    return field_staff(grids=[grid], username="li", work_weekdays=ALL_WEEK).user
+pytestmark = pytest.mark.usefixtures("stopped_clock")
 
 
 def starts(windows):
@@ -234,15 +225,20 @@ def test_reschedule_does_not_count_the_booking_against_itself(shop_owner, shop, 
     assert moved.assignee == user
 
 
-def test_reschedule_and_cancel_inside_the_cutoff_are_refused(shop_owner, shop, staff):
-    # 12:30 today: the cut-off (4 h before) was 08:30.
-    job = BookingFactory(
+@pytest.fixture
+def todays_booking(shop, staff):
+    """A booking at 12:30 today: with the default cut-off (4 h before) changes ended at 08:30."""
+    return BookingFactory(
         shop=shop,
         assignee=staff,
         planned_day=TODAY,
         window_start=at(TODAY, 12, 30),
         window_end=at(TODAY, 14, 30),
     )
+
+
+def test_reschedule_and_cancel_inside_the_cutoff_are_refused(shop_owner, todays_booking):
+    job = todays_booking
     with pytest.raises(bookings.CutoffPassed):
         bookings.reschedule(shop_owner, job.pk, window_start=at(TOMORROW, 14, 30))
     with pytest.raises(bookings.CutoffPassed):
@@ -294,3 +290,24 @@ def test_staff_book_for_shops_they_see_only(account_manager, shop, other_shop, s
         bookings.offered_windows(
             account_manager, other_shop.pk, item("policy_briefing").pk, TOMORROW
         )
+
+
+@pytest.mark.parametrize(
+    ("hours", "said", "said_zh"),
+    [
+        (4, "until 08:30 on the day of the visit.", "修改截止时间为 上门当天 08:30，"),
+        (16, "until 20:30 the day before.", "修改截止时间为 前一天 20:30，"),
+        (40, "until February 28 20:30.", "修改截止时间为 02月28日 20:30，"),
+    ],
+)
+def test_the_cutoff_refusal_says_the_deadline_relative_to_the_visit(
+    shop_owner, todays_booking, hours, said, said_zh
+):
+    WorkRules.objects.update_or_create(pk=1, defaults={"change_cutoff_hours": hours})
+    job = todays_booking
+    with pytest.raises(bookings.CutoffPassed) as refused:
+        bookings.cancel(shop_owner, job.pk, reason="有事")
+    assert said in refused.value.render_message()
+    with translation.override("zh-hans"), pytest.raises(bookings.CutoffPassed) as refused:
+        bookings.reschedule(shop_owner, job.pk, window_start=at(TOMORROW, 14, 30))
+    assert said_zh in str(refused.value)  # rendered when raised, in the language then active

@@ -8,9 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dispatch import field_selectors
-from dispatch.models import JobState
 from dispatch.services import visits
-from dispatch.tests.factories import RoutineJobFactory, at, field_staff
+from dispatch.tests.factories import field_staff, planned_visit
 
 
 @pytest.fixture
@@ -18,22 +17,9 @@ def staff(grid):
     return field_staff(grids=[grid], username="field1").user
 
 
-def _visit(shop, staff, day: datetime.date):
-    return RoutineJobFactory(
-        shop=shop,
-        assignee=staff,
-        state=JobState.PLANNED,
-        due_on=day,
-        earliest_on=day,
-        latest_on=day,
-        planned_day=day,
-        planned_start=at(day, 9, 30),
-    )
-
-
 def test_a_visit_two_days_ahead_offers_no_check_in(client_for, staff, shop):
     later = timezone.localdate() + datetime.timedelta(days=2)
-    job = _visit(shop, staff, later)
+    job = planned_visit(shop, staff, later)
     check_in = reverse("console:field_check_in", args=[job.pk])
     client = client_for(staff)
     job_page = client.get(reverse("console:field_job", args=[job.pk])).content.decode()
@@ -45,7 +31,7 @@ def test_a_visit_two_days_ahead_offers_no_check_in(client_for, staff, shop):
 
 
 def test_a_visit_of_today_offers_check_in_on_both_pages(client_for, staff, shop):
-    job = _visit(shop, staff, timezone.localdate())
+    job = planned_visit(shop, staff, timezone.localdate())
     check_in = reverse("console:field_check_in", args=[job.pk])
     client = client_for(staff)
     assert check_in in client.get(reverse("console:field_job", args=[job.pk])).content.decode()
@@ -56,9 +42,9 @@ def test_the_offer_and_the_service_follow_one_rule(staff, shop, grid):
     today = timezone.localdate()
     colleague = field_staff(grids=[grid], username="field2").user
     cases = [
-        (_visit(shop, staff, today), staff),
-        (_visit(shop, staff, today + datetime.timedelta(days=1)), staff),
-        (_visit(shop, staff, today), colleague),
+        (planned_visit(shop, staff, today), staff),
+        (planned_visit(shop, staff, today + datetime.timedelta(days=1)), staff),
+        (planned_visit(shop, staff, today), colleague),
     ]
     offers = []
     for job, actor in cases:
@@ -74,13 +60,13 @@ def test_the_offer_and_the_service_follow_one_rule(staff, shop, grid):
 
 
 def test_the_assigned_staff_member_gets_the_full_number_to_call(client_for, staff, shop):
-    job = _visit(shop, staff, timezone.localdate())
+    job = planned_visit(shop, staff, timezone.localdate())
     page = client_for(staff).get(reverse("console:field_job", args=[job.pk])).content.decode()
     assert f'href="tel:{shop.phone}"' in page
 
 
 def test_a_colleague_of_the_territory_sees_the_number_masked(client_for, staff, shop, grid):
-    job = _visit(shop, staff, timezone.localdate())
+    job = planned_visit(shop, staff, timezone.localdate())
     colleague = field_staff(grids=[grid], username="field2").user
     page = client_for(colleague).get(reverse("console:field_job", args=[job.pk]))
     text = page.content.decode()

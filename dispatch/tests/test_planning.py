@@ -1,7 +1,6 @@
 """Planning end to end on a small city: place, publish, supersede, move by hand."""
 
 import datetime
-from decimal import Decimal
 
 import pytest
 
@@ -10,62 +9,8 @@ from accounts.tests.factories import UserFactory
 from customers.tests.factories import GridFactory, ShopFactory
 from dispatch.models import Job, JobEvent, JobKind, JobState, Plan, Route, Stop, Unplaced
 from dispatch.services import planning
-from dispatch.tests.factories import BookingFactory, RoutineJobFactory, at, field_staff, item
+from dispatch.tests.factories import MONDAY, BookingFactory, at, day, field_staff
 from flexserve.errors import Conflict, Forbidden, Invalid
-
-MONDAY = datetime.date(2030, 6, 3)
-FRIDAY = MONDAY + datetime.timedelta(days=4)
-
-
-def day(n: int) -> datetime.date:
-    return MONDAY + datetime.timedelta(days=n)
-
-
-class City:
-    """Two grids: Ann serves the east, Bo the west, Cai both (and holds the equipment skill);
-    a far grid nobody serves."""
-
-    def __init__(self):
-        self.east, self.west, self.far = GridFactory(), GridFactory(), GridFactory()
-        self.ann = field_staff(grids=[self.east], username="ann").user
-        self.bo = field_staff(
-            grids=[self.west], username="bo", home_longitude=Decimal("117.200000")
-        ).user
-        self.cai = field_staff(
-            grids=[self.east, self.west], skills=["equipment"], username="cai"
-        ).user
-        self.n = 0
-
-    def shop(self, grid, **extra):
-        self.n += 1
-        lng = Decimal("117.250000") if grid == self.east else Decimal("117.205000")
-        return ShopFactory(
-            grid=grid,
-            latitude=Decimal("31.810000") + Decimal("0.003") * self.n,
-            longitude=lng + Decimal("0.002") * (self.n % 4),
-            **extra,
-        )
-
-    def booking(self, grid, n, hour, *, code="policy_briefing", hours=2):
-        return BookingFactory(
-            shop=self.shop(grid),
-            service_item=item(code),
-            window_start=at(day(n), hour),
-            window_end=at(day(n), hour + hours),
-        )
-
-    def routine(self, grid, earliest, latest, *, due=None):
-        return RoutineJobFactory(
-            shop=self.shop(grid),
-            earliest_on=day(earliest),
-            latest_on=day(latest),
-            due_on=day(due if due is not None else earliest),
-        )
-
-
-@pytest.fixture
-def city(db):
-    return City()
 
 
 @pytest.fixture
@@ -93,19 +38,6 @@ def jobs(city):
         shop=city.shop(city.far), window_start=at(day(1), 9), window_end=at(day(1), 11)
     )
     return {"bookings": bookings, "skilled": skilled, "routine": routine, "nobody": nobody}
-
-
-@pytest.fixture
-def run(django_capture_on_commit_callbacks):
-    """Start a plan and let its background task run (1 s budget)."""
-
-    def start(actor, *, seed=0, first=MONDAY, last=FRIDAY) -> Plan:
-        with django_capture_on_commit_callbacks(execute=True):
-            plan = planning.start_plan(actor, first_day=first, last_day=last, seconds=1, seed=seed)
-        plan.refresh_from_db()
-        return plan
-
-    return start
 
 
 def placements(plan: Plan) -> dict[int, tuple]:

@@ -4,11 +4,10 @@ import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.urls import reverse
 
 from dispatch.models import Job, WorkRules
-from dispatch.tests.factories import BookingFactory, at, field_staff, item
+from dispatch.tests.factories import BookingFactory, at, item
 
 NOW = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 TODAY = NOW.date()
@@ -16,15 +15,7 @@ TOMORROW = TODAY + datetime.timedelta(days=1)
 YESTERDAY = TODAY - datetime.timedelta(days=1)
 
 
-@pytest.fixture(autouse=True)
-def _clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
-@pytest.fixture
-def staff(grid):
-    return field_staff(grids=[grid], username="li", work_weekdays=list(range(7))).user
+pytestmark = pytest.mark.usefixtures("stopped_clock")
 
 
 def test_a_past_day_is_refused_once_next_to_the_day_and_the_input_is_kept(

@@ -12,7 +12,13 @@ from django.urls import reverse
 from dispatch import booking_selectors
 from dispatch.models import JobState, VisitOutcome, VisitReport
 from dispatch.services import visits
-from dispatch.tests.factories import BookingFactory, RoutineJobFactory, at, field_staff
+from dispatch.tests.factories import (
+    BookingFactory,
+    RoutineJobFactory,
+    at,
+    field_staff,
+    planned_visit,
+)
 from flexserve.errors import NotFound
 
 NOW = datetime.datetime(2026, 3, 4, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))  # a Wednesday
@@ -23,31 +29,20 @@ WORK_DONE = "内部：补货陈列，价签缺三张"
 SUMMARY = "已更新陈列和价签，新品已上架。"
 
 
-@pytest.fixture(autouse=True)
-def _clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("stopped_clock")
 
 
 @pytest.fixture
-def staff(grid):
-    profile = field_staff(grids=[grid], username="li", work_weekdays=list(range(7)))
-    profile.user.first_name, profile.user.last_name = "", ""
-    profile.user.full_name = "李娜"
-    profile.user.save()
-    return profile.user
+def staff(staff):
+    """The grid's field staff member (conftest.py), named 李娜."""
+    staff.first_name, staff.last_name, staff.full_name = "", "", "李娜"
+    staff.save()
+    return staff
 
 
 def done_visit(shop, staff, *, day, outcome=VisitOutcome.DONE, shop_summary=""):
     """A routine visit on ``day`` checked in and out by ``staff``."""
-    job = RoutineJobFactory(
-        shop=shop,
-        assignee=staff,
-        state=JobState.PLANNED,
-        due_on=day,
-        planned_day=day,
-        planned_start=at(day, 10),
-    )
+    job = planned_visit(shop, staff, day, 10, 0)
     with time_machine.travel(at(day, 10), tick=False):
         visits.check_in(staff, job.pk, latitude=None, longitude=None)
         visits.check_out(
@@ -151,14 +146,7 @@ def test_the_visit_list_reads_in_a_fixed_number_of_queries(
 
 
 def test_the_outcome_form_takes_the_text_for_the_shop(client_for, shop, staff):
-    job = RoutineJobFactory(
-        shop=shop,
-        assignee=staff,
-        state=JobState.PLANNED,
-        due_on=TODAY,
-        planned_day=TODAY,
-        planned_start=at(TODAY, 10),
-    )
+    job = planned_visit(shop, staff, TODAY, 10, 0)
     visits.check_in(staff, job.pk, latitude=None, longitude=None)
     client = client_for(staff)
     form = client.get(reverse("console:field_job", args=[job.pk])).content.decode()

@@ -6,25 +6,11 @@ import pytest
 
 from dispatch.models import Job, JobEvent, JobKind, JobState, Plan, Route, Stop, VisitReport
 from dispatch.services import planning, urgent
-from dispatch.tests.factories import at
-from dispatch.tests.test_planning import MONDAY, City, run  # noqa: F401  (fixture)
+from dispatch.tests.factories import MONDAY, at
 from flexserve.errors import Forbidden
 from servicedesk.tests.factories import make_request
 
 NOW = at(MONDAY, 11)
-
-
-@pytest.fixture
-def city(db):
-    return City()
-
-
-@pytest.fixture
-def request_of(city, dispatcher):
-    def make(grid):
-        return make_request(dispatcher, city.shop(grid))
-
-    return make
 
 
 def test_a_request_becomes_one_urgent_job(city, dispatcher, request_of):
@@ -61,7 +47,7 @@ def test_field_staff_cannot_raise_urgent_jobs(city, request_of, dispatcher):
     assert not Job.objects.exists()
 
 
-def test_a_proposal_changes_one_route_and_publishes(city, dispatcher, request_of, run):  # noqa: F811
+def test_a_proposal_changes_one_route_and_publishes(city, dispatcher, request_of, run):
     early = city.booking(city.east, 0, 9, hours=1)
     city.booking(city.east, 0, 14)
     city.routine(city.east, 0, 0)
@@ -117,7 +103,7 @@ def test_a_proposal_changes_one_route_and_publishes(city, dispatcher, request_of
     assert early.state == JobState.DONE  # publishing leaves finished work alone
 
 
-def test_an_urgent_job_nobody_serves_is_reported(city, dispatcher, run):  # noqa: F811
+def test_an_urgent_job_nobody_serves_is_reported(city, dispatcher, run):
     from customers.tests.factories import ShopFactory
 
     sr = make_request(dispatcher, ShopFactory(grid=city.far))

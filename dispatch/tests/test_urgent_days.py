@@ -8,26 +8,11 @@ import time_machine
 
 from dispatch.models import Job, JobEvent, JobKind, JobState, Plan, Stop
 from dispatch.services import planning, urgent
-from dispatch.tests.factories import at
-from dispatch.tests.test_planning import MONDAY, City, run  # noqa: F401  (fixture)
+from dispatch.tests.factories import MONDAY, at
 from flexserve.errors import Invalid
-from servicedesk.tests.factories import make_request
 
 SUNDAY = MONDAY - datetime.timedelta(days=1)
 TUESDAY = MONDAY + datetime.timedelta(days=1)
-
-
-@pytest.fixture
-def city(db):
-    return City()
-
-
-@pytest.fixture
-def request_of(city, dispatcher):
-    def make(grid):
-        return make_request(dispatcher, city.shop(grid))
-
-    return make
 
 
 def test_on_a_sunday_the_default_is_the_next_working_days_hours(city):
@@ -62,7 +47,7 @@ def test_a_chosen_later_day_is_inserted_into_that_days_published_plan(
     city,
     dispatcher,
     request_of,
-    run,  # noqa: F811
+    run,
 ):
     city.booking(city.east, 1, 9)
     published = run(dispatcher, first=TUESDAY, last=TUESDAY)
@@ -142,7 +127,7 @@ def test_a_proposal_overtaken_by_a_published_plan_leaves_no_job_behind(
     city,
     dispatcher,
     request_of,
-    run,  # noqa: F811
+    run,
 ):
     with time_machine.travel(at(MONDAY, 8), tick=False):
         job = urgent.urgent_job_from_request(dispatcher, request_of(city.east).pk)

@@ -13,7 +13,7 @@ from PIL import Image
 from dispatch import field_selectors
 from dispatch.models import JobEvent, JobState, VisitOutcome, VisitPhoto, VisitReport
 from dispatch.services import visits
-from dispatch.tests.factories import RoutineJobFactory, at, field_staff
+from dispatch.tests.factories import field_staff, planned_visit
 
 
 def png(name: str = "shelf.png") -> SimpleUploadedFile:
@@ -29,15 +29,7 @@ def staff(grid):
 
 @pytest.fixture
 def job(shop, staff):
-    today = timezone.localdate()
-    return RoutineJobFactory(
-        shop=shop,
-        assignee=staff,
-        state=JobState.PLANNED,
-        due_on=today,
-        planned_day=today,
-        planned_start=at(today, 9, 30),
-    )
+    return planned_visit(shop, staff, timezone.localdate())
 
 
 def closed_visit(job, staff, *, photos=()):

@@ -4,7 +4,6 @@ import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
@@ -16,15 +15,7 @@ TODAY = NOW.date()
 TOMORROW = TODAY + datetime.timedelta(days=1)
 
 
-@pytest.fixture(autouse=True)
-def _clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
-@pytest.fixture
-def staff(grid):
-    return field_staff(grids=[grid], username="li", work_weekdays=list(range(7))).user
+pytestmark = pytest.mark.usefixtures("stopped_clock")
 
 
 def iso(moment):

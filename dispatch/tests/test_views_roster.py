@@ -4,7 +4,6 @@ import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.urls import reverse
 
 from dispatch.models import Availability, StaffProfile, WorkRules
@@ -14,10 +13,7 @@ NOW = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 TOMORROW = NOW.date() + datetime.timedelta(days=1)
 
 
-@pytest.fixture(autouse=True)
-def _clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("stopped_clock")
 
 
 @pytest.fixture

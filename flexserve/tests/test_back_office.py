@@ -10,7 +10,7 @@ pytestmark = pytest.mark.django_db
 
 def test_admin_index_is_titled_and_names_third_party_models_in_chinese(admin_user, client_for):
     body = client_for(admin_user).get("/admin/").content.decode()
-    assert "flexserve 后台管理" in body and "后台数据" in body
+    assert "柔性化服务平台 后台管理" in body and "后台数据" in body
     assert "登录保护" in body and "登录尝试" in body and "外发通知" in body
     for leak in ("Django 管理", "Axes", "Access attempts", "Outbox messages"):
         assert leak not in body, leak

@@ -7,6 +7,7 @@ from django.test import RequestFactory
 from accounts.models import Role
 from accounts.tests.factories import UserFactory
 from flexserve import panels
+from flexserve.policy import Perm
 
 SLOT = "test.slot"
 
@@ -90,3 +91,11 @@ def test_the_portal_home_gets_the_shop_owners_panels(client_for, shop_owner):
     response = client_for(shop_owner).get("/portal/")
     assert [p.key for p in response.context["side_panels"]] == ["dispatch.next_visits"]
     assert [p.key for p in response.context["panels"]] == ["commerce.activity"]
+
+
+def test_requires_lets_through_only_users_with_every_permission(db):
+    owner = UserFactory(username="owner", role=Role.SHOP_OWNER)
+    manager = UserFactory(username="boss", role=Role.SERVICE_MANAGER)
+    console_orders = panels.requires(Perm.CONSOLE_USE, Perm.ORDER_VIEW)
+    assert console_orders(manager) and not console_orders(owner)
+    assert panels.requires(Perm.ORDER_VIEW)(owner)  # the owner sees their own orders

@@ -210,6 +210,20 @@
     timeline.setOption(timelineOption(el.clientWidth < 600), true);
   }
 
+  // On a phone the timeline scrolls sideways: the hint and the right-edge fade go away when the
+  // whole day fits, the fade also once the end of the day is in view.
+  function updateScrollHint() {
+    var frame = document.querySelector("[data-timeline-frame]");
+    var scroller = frame && frame.querySelector(".timeline-scroll");
+    if (!scroller) return;
+    var fits = scroller.scrollWidth <= scroller.clientWidth + 1;
+    var atEnd = scroller.scrollLeft + scroller.clientWidth >= scroller.scrollWidth - 2;
+    frame.classList.toggle("fits", fits);
+    frame.classList.toggle("at-end", atEnd);
+    var hint = document.querySelector("[data-timeline-hint]");
+    if (hint) hint.classList.toggle("fits", fits);
+  }
+
   function onTimelineClick(p) {
     if (p.componentType === "yAxis") {
       var index = data.routes.findIndex(function (r) { return r.name === p.value; });
@@ -396,6 +410,12 @@
     data = JSON.parse(source.textContent);
     drawTimeline();
     drawPlane();
+    var scroller = document.querySelector("[data-timeline-frame] .timeline-scroll");
+    if (scroller) {
+      scroller.addEventListener("scroll", updateScrollHint, { passive: true });
+      window.addEventListener("resize", updateScrollHint);
+      updateScrollHint();
+    }
   }
 
   document.addEventListener("click", function (event) {
