@@ -26,6 +26,7 @@ from customers.models import Shop
 from demo import sql
 from engines.qa import Entry as EngineEntry
 from engines.qa import QAEngine
+from knowledge import chat_selectors
 from knowledge.models import Conversation, Entry, Turn
 from servicedesk.models import Channel, ServiceRequest
 
@@ -160,6 +161,10 @@ LIVE: tuple[tuple[str, tuple[str, ...], str], ...] = (
 )
 
 HANDOVER_REPLY = "这个问题我还答不上来。需要的话，可以转给客服人员处理。"
+OFF_TOPIC_REPLY = (
+    "抱歉，这个问题不在我能回答的范围内：我只解答订货、配送、扣款、许可证、陈列与促销方面的问题。"
+    "其他问题请点击“转人工”，由客户经理为您解答。"
+)
 
 
 def _mix(start: float, end: float, progress: float) -> float:
@@ -271,7 +276,10 @@ class _Chat:
         rng = self.rng
         result = self.engine.search(question, k=SUGGESTIONS + 1)
         hits = [self.entry_by_pk[int(h.entry_id)] for h in result.hits]
-        decision = result.decision if hits else Turn.Decision.HANDOVER
+        off_topic = result.reason == Turn.Reason.OFF_TOPIC
+        decision = result.decision if hits and not off_topic else Turn.Decision.HANDOVER
+        if decision == Turn.Decision.CLARIFY and len(hits) < 2:
+            decision = Turn.Decision.SUGGEST
         fields = {
             "question": question[:300],
             "decision": decision,
@@ -279,6 +287,9 @@ class _Chat:
             "engine_mode": self.engine.mode,
         }
         picked = None
+        if off_topic:  # chat.ask: a polite decline with 转人工, nothing for curation
+            fields |= {"reason": Turn.Reason.OFF_TOPIC, "reply": OFF_TOPIC_REPLY}
+            return self._turn(conversation, asked, kind=Turn.Kind.FAQ, **fields)
         if decision == Turn.Decision.ANSWER:
             fields |= {
                 "entry_id": hits[0].pk,
@@ -293,12 +304,17 @@ class _Chat:
                     "feedback": Turn.Feedback.HELPFUL if helpful else Turn.Feedback.NOT_HELPFUL,
                     "feedback_at": asked + datetime.timedelta(seconds=rng.randint(20, 240)),
                 }
-        elif decision == Turn.Decision.SUGGEST:
-            offered = hits[:SUGGESTIONS]
+        elif decision in (Turn.Decision.SUGGEST, Turn.Decision.CLARIFY):
+            offered = hits[: 2 if decision == Turn.Decision.CLARIFY else SUGGESTIONS]
+            if decision == Turn.Decision.CLARIFY:
+                first, second = chat_selectors.topic_labels(offered)
+                reply = f"您问的是「{first}」还是「{second}」？"
+            else:
+                reply = "您是不是想问：\n" + "\n".join(f"· {h.question}" for h in offered)
             fields |= {
                 "category": offered[0].category,
                 "suggestions": [h.pk for h in offered],
-                "reply": "您是不是想问：\n" + "\n".join(f"· {h.question}" for h in offered),
+                "reply": reply,
             }
             wanted = source is not None and source in offered
             if (wanted and rng.random() < 0.65) or (not wanted and rng.random() < 0.08):

@@ -189,6 +189,11 @@ CELERY_BEAT_SCHEDULE = {
 QA_DENSE = env.str("FLEXSERVE_QA_DENSE", default="auto")
 if QA_DENSE not in ("auto", "off"):
     raise ImproperlyConfigured(f"FLEXSERVE_QA_DENSE must be 'auto' or 'off', not {QA_DENSE!r}.")
+# Where the dense index keeps its phrasing vectors, so a restart does not re-embed the KB
+# (engines/qa/dense.py); relative to the project. "off" or empty: no disk cache. A directory
+# that cannot be written only costs the speed-up (logged).
+_qa_vector_cache = env.str("FLEXSERVE_QA_VECTOR_CACHE", default="var/qa-vectors").strip()
+QA_VECTOR_CACHE = None if _qa_vector_cache in ("", "off") else BASE_DIR / _qa_vector_cache
 FLEXSERVE_INPROCESS_TASKS = env.str("FLEXSERVE_INPROCESS_TASKS", default="thread")
 
 AUTH_USER_MODEL = "accounts.User"

@@ -40,13 +40,24 @@ class TurnOut(Schema):
     asked_at: datetime
     question: str
     kind: str = Field(..., description="faq: from the knowledge base; live: from your own records")
-    decision: str = Field(..., description="answer | suggest | handover")
+    decision: str = Field(
+        ...,
+        description="answer | suggest | clarify (which of two near-twin entries?) | handover",
+    )
+    reason: str = Field(
+        "", description="with handover: off_topic when the question is not about our service"
+    )
     confidence: float
     intent: str
     reply: str
     entry: EntryRefOut | None = Field(None, description="the entry answered (faq)")
     suggestions: list[EntryRefOut] = Field(
-        default_factory=list, description="suggest: the entries offered; answer: related ones"
+        default_factory=list,
+        description="suggest: the entries offered; clarify: the two to choose between (pick "
+        "one with /turns/{id}/pick); answer: related ones",
+    )
+    labels: list[str] = Field(
+        default_factory=list, description="clarify: the short topic label of each suggestion"
     )
     links: list[LinkOut] = Field(default_factory=list)
     feedback: str
@@ -62,11 +73,13 @@ def _turn_out(view: chat_selectors.TurnView) -> dict:
         "question": turn.question,
         "kind": turn.kind,
         "decision": turn.decision,
+        "reason": turn.reason,
         "confidence": turn.confidence,
         "intent": turn.intent,
         "reply": turn.reply,
         "entry": view.entry,
         "suggestions": view.suggestions,
+        "labels": [label for _entry, label in view.choices],
         "links": turn.links,
         "feedback": turn.feedback,
         "engine_mode": turn.engine_mode,

@@ -1,6 +1,6 @@
 """Reads for the shop's chat: its conversation, the entries its turns use, starter questions."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.db.models import Count
@@ -12,6 +12,7 @@ from knowledge.models import Conversation, Entry, Turn
 
 CONTINUE_WITHIN = timedelta(hours=2)
 STARTERS = 6
+TOPIC_LABEL_MAX = 8  # a tag longer than this reads as a sentence, not a topic
 
 
 @dataclass
@@ -19,6 +20,21 @@ class TurnView:
     turn: Turn
     entry: Entry | None
     suggestions: list[Entry]
+    # clarify: (entry, short topic label) of the two near-twins the shop chooses between.
+    choices: list[tuple[Entry, str]] = field(default_factory=list)
+
+
+def topic_labels(entries: list[Entry]) -> list[str]:
+    """Short names to tell entries apart in a question back: each entry's first tag when it is
+    short, else its question; the questions for all when the tags would not tell them apart
+    (许可证延续 and its materials both carry the tag 延续)."""
+    tags = [
+        entry.tags[0] if entry.tags and len(entry.tags[0]) <= TOPIC_LABEL_MAX else entry.question
+        for entry in entries
+    ]
+    if len(set(tags)) == len(tags):
+        return tags
+    return [entry.question for entry in entries]
 
 
 def current_conversation(user: User, conversation_id: int | None = None) -> Conversation | None:
@@ -40,14 +56,21 @@ def turn_views(turns: list[Turn]) -> list[TurnView]:
     """Turns with the entries they answered or offered, in two queries for any number."""
     wanted = {pk for t in turns for pk in t.suggestions} | {t.entry_id for t in turns if t.entry_id}
     entries = Entry.objects.in_bulk(wanted)
-    return [
-        TurnView(
-            turn=t,
-            entry=entries.get(t.entry_id) if t.entry_id else None,
-            suggestions=[entries[pk] for pk in t.suggestions if pk in entries],
+    views = []
+    for t in turns:
+        suggestions = [entries[pk] for pk in t.suggestions if pk in entries]
+        choices = []
+        if t.decision == Turn.Decision.CLARIFY and suggestions:
+            choices = list(zip(suggestions, topic_labels(suggestions), strict=True))
+        views.append(
+            TurnView(
+                turn=t,
+                entry=entries.get(t.entry_id) if t.entry_id else None,
+                suggestions=suggestions,
+                choices=choices,
+            )
         )
-        for t in turns
-    ]
+    return views
 
 
 def conversation_turns(user: User, conversation: Conversation) -> list[TurnView]:

@@ -1,9 +1,11 @@
 """Reads for the curation of the self-service Q&A: the open questions grouped into clusters, and
 the deflection figures (how much the Q&A settles without a person).
 
-A turn is open for curation when the engine only offered suggestions, handed it over, or the
-shop marked its answer not helpful (the chat sets ``curation="open"``). Near-duplicate questions
-are grouped by ``engines.qa.cluster`` so a knowledge manager handles one cluster with one click.
+A turn is open for curation when the engine only offered suggestions (or asked which of two
+near-twins was meant), handed it over, or the shop marked its answer not helpful (the chat sets
+``curation="open"``); a question outside the company's service (off-topic) never is.
+Near-duplicate questions are grouped by ``engines.qa.cluster`` so a knowledge manager handles one
+cluster with one click.
 
 Clustering and the search for each cluster's closest entry take seconds on a city's questions
 (more with the dense engine), so they run in the background (``knowledge.tasks``, on a beat
@@ -53,22 +55,30 @@ DEFLECTION_WEEKS = 12
 MAX_DEFLECTION_DAYS = 731
 
 
+# Asking which of two near-twins is meant is an offer of entries too: curated like suggestions.
+_OFFERED = (Turn.Decision.SUGGEST, Turn.Decision.CLARIFY)
+
+
 def reason_of(decision: str, feedback: str, handed_over: bool = False) -> str:
     """Why a turn waits for curation: handed over (by the engine, or the shop asked for a person
-    in that conversation), else a not-helpful answer, else suggestions only."""
+    in that conversation), else a not-helpful answer, else suggestions only (clarify included)."""
     if decision == Turn.Decision.HANDOVER or handed_over:
         return "handover"
-    return "not_helpful" if feedback == Turn.Feedback.NOT_HELPFUL else decision
+    if feedback == Turn.Feedback.NOT_HELPFUL:
+        return "not_helpful"
+    return "suggest" if decision in _OFFERED else decision
 
 
 _HANDED_OVER = Q(decision=Turn.Decision.HANDOVER) | Q(conversation__handover_request__isnull=False)
 _REASON_FILTERS = {
     "handover": _HANDED_OVER,
     "not_helpful": Q(feedback=Turn.Feedback.NOT_HELPFUL) & ~_HANDED_OVER,
-    "suggest": Q(decision=Turn.Decision.SUGGEST)
-    & ~Q(feedback=Turn.Feedback.NOT_HELPFUL)
-    & ~_HANDED_OVER,
+    "suggest": Q(decision__in=_OFFERED) & ~Q(feedback=Turn.Feedback.NOT_HELPFUL) & ~_HANDED_OVER,
 }
+# Open for curation. Off-topic questions (weather, chit-chat) are never opened by the chat; the
+# exclusion keeps them out even if a turn was opened otherwise: the knowledge base has no entry
+# to add for them, and proposing them as phrasings would teach the engine to answer them.
+_CURABLE = Q(curation=Turn.Curation.OPEN) & ~Q(reason=Turn.Reason.OFF_TOPIC)
 
 
 def week_start(day: datetime.date) -> datetime.date:
@@ -266,9 +276,7 @@ def snapshot_compute(today: datetime.date | None = None) -> tuple[list[dict[str,
     """Cluster every open question of the last ``SNAPSHOT_WEEKS`` weeks (all shops) and find
     each cluster's confident candidate: (groups as ``CurationSnapshot.groups["groups"]``, turns)."""
     mondays = window_mondays(SNAPSHOT_WEEKS, today)
-    rows = _turn_rows(
-        Turn.objects.filter(curation=Turn.Curation.OPEN, asked_at__gte=_start_of(mondays[0]))
-    )
+    rows = _turn_rows(Turn.objects.filter(_CURABLE, asked_at__gte=_start_of(mondays[0])))
     texts, by_text = _by_text(rows)
     groups = []
     for group in cluster_questions(texts) if texts else []:
@@ -363,7 +371,7 @@ def curation_queue(
     policy.require(user, Perm.KNOWLEDGE_EDIT)
     mondays = window_mondays(weeks, today)
     qs = policy.visible(user, Turn.objects.all()).filter(
-        curation=Turn.Curation.OPEN, asked_at__gte=_start_of(mondays[0])
+        _CURABLE, asked_at__gte=_start_of(mondays[0])
     )
     if reason in _REASON_FILTERS:
         qs = qs.filter(_REASON_FILTERS[reason])
@@ -390,9 +398,7 @@ def curation_cluster(
     """The given turns still open, as one cluster (the create form's prefill); None when none
     is left."""
     policy.require(user, Perm.KNOWLEDGE_EDIT)
-    qs = policy.visible(user, Turn.objects.all()).filter(
-        pk__in=turn_ids, curation=Turn.Curation.OPEN
-    )
+    qs = policy.visible(user, Turn.objects.all()).filter(_CURABLE, pk__in=turn_ids)
     texts, by_text = _by_text(_turn_rows(qs))
     if not texts:
         return None
@@ -422,7 +428,7 @@ _TURN_FIGURES = {
     "questions": Count("pk"),
     "answered": Count("pk", filter=_ANSWERED),
     "live": Count("pk", filter=Q(kind=Turn.Kind.LIVE)),
-    "suggested": Count("pk", filter=Q(decision=Turn.Decision.SUGGEST) & ~Q(kind=Turn.Kind.LIVE)),
+    "suggested": Count("pk", filter=Q(decision__in=_OFFERED) & ~Q(kind=Turn.Kind.LIVE)),
     # Questions that ended with a person: no answer found, or the conversation was passed on.
     "handover_turns": Count("pk", filter=_HANDED_OVER & ~Q(kind=Turn.Kind.LIVE)),
     "helpful": Count("pk", filter=Q(feedback=Turn.Feedback.HELPFUL)),

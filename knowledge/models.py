@@ -174,7 +174,16 @@ class Turn(models.Model):
     class Decision(models.TextChoices):
         ANSWER = "answer", _("Answered")
         SUGGEST = "suggest", _("Suggestions offered")
+        # Two near-twin entries: the shop is asked which one it means.
+        CLARIFY = "clarify", _("Asked which one")
         HANDOVER = "handover", _("Handed over")
+
+    class Reason(models.TextChoices):
+        """Why the engine decided as it did, where the decision alone does not say."""
+
+        NONE = "", _("No particular reason")
+        # Not about the company's service (weather, chit-chat): no knowledge gap to curate.
+        OFF_TOPIC = "off_topic", _("Outside our service")
 
     class Feedback(models.TextChoices):
         HELPFUL = "helpful", _("Helpful")
@@ -192,6 +201,9 @@ class Turn(models.Model):
     question = models.CharField(_("question"), max_length=300)
     kind = models.CharField(_("kind"), max_length=6, choices=Kind.choices, default=Kind.FAQ)
     decision = models.CharField(_("decision"), max_length=10, choices=Decision.choices)
+    reason = models.CharField(
+        _("reason"), max_length=20, choices=Reason.choices, blank=True, default=Reason.NONE
+    )
     confidence = models.FloatField(_("confidence"), default=0.0)
     entry = models.ForeignKey(
         Entry,

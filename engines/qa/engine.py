@@ -16,10 +16,19 @@ the lexical entry score by ``DENSE_WEIGHT``. When the KB is small enough
 build on the KB's own phrasings, and ``CLASSIFIER_WEIGHT`` times its probability is added: with
 many phrasings per entry it learns where one intent ends and its neighbour begins. Dense mode has
 its own parameter sets: ``params.DENSE`` with the classifier, ``params.DENSE_PLAIN`` without.
+
+The lexical indices read ``normalize.canonical`` (the trade and dialect lexicon of
+``lexicon.py``: 咋整 → 怎么办, 烟草证 → 许可证, 礼拜三 → 周三, particles dropped), e5 reads plain
+``normalize``. Two checks judge what the confidence alone would only suggest or hand over
+(never a confident answer): the domain gate (``gate.py``) hands questions that are not about
+the KB's domain at all (weather, chit-chat, "你是机器人吗") over with ``reason="off_topic"``,
+and near-twins (top two entries close and, by a fitted model, the gold one of them: 订货日 vs
+送货日) become ``decision="clarify"`` so the app can ask which one was meant.
 """
 
 import math
 import threading
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -28,7 +37,8 @@ import numpy as np
 
 from engines.qa import params
 from engines.qa.dense import Embedder, Progress, load_embedder
-from engines.qa.normalize import normalize
+from engines.qa.gate import Coverage, bigrams, gate_probability, prototype_vectors
+from engines.qa.normalize import canonical, normalize
 from engines.qa.tokens import chars, word_tokenizer, words
 
 FEATURES = ("top", "margin", "query_coverage", "phrasing_coverage", "char_bm25_log")
@@ -61,9 +71,14 @@ class Hit:
 
 @dataclass
 class Answer:
+    """``decision``: "answer" (hits[0] is the answer), "clarify" (ask whether hits[0] or hits[1]
+    is meant), "suggest" (offer the top hits), "handover" (a person takes over). ``reason`` is
+    "off_topic" when the domain gate handed over (hits are then not worth showing), else ""."""
+
     hits: list[Hit]
     confidence: float
-    decision: str  # "answer" | "suggest" | "handover"
+    decision: str
+    reason: str = ""
 
 
 @dataclass
@@ -81,6 +96,10 @@ class Ranking:
     lexical_entry: np.ndarray | None = None
     dense_second: np.ndarray | None = None
     classifier: np.ndarray | None = None
+    # The domain gate's inputs: the query's char bigrams and words, and its raw e5 vector.
+    query_bigrams: list[str] = field(default_factory=list)
+    query_words: list[str] = field(default_factory=list)
+    raw_query: np.ndarray | None = None
 
 
 def _bm25(corpus: list[list[str]]) -> tuple[bm25s.BM25, dict[str, int]]:
@@ -199,7 +218,7 @@ class QAEngine:
             position = len(ids)
             ids.append(entry.id)
             for phrasing in [entry.question, *entry.phrasings]:
-                text = normalize(phrasing)
+                text = canonical(phrasing)
                 char_tokens = chars(text)
                 if not char_tokens or text in seen:
                     continue
@@ -212,6 +231,11 @@ class QAEngine:
         self._doc_texts = doc_texts
         self._doc_entry = np.asarray(doc_entry, dtype=np.int64)
         self._doc_chars = [frozenset(c) for c in char_corpus]
+        # The domain gate's view of the KB: which bigrams and words it uses, and how often.
+        self._doc_bigrams = [bigrams(c) for c in char_corpus]
+        self._doc_words = word_corpus
+        self._bigram_coverage = Coverage(self._doc_bigrams)
+        self._word_coverage = Coverage(word_corpus)
         # Docs are grouped by entry in order, so an entry's docs are one slice.
         self._entries_with_docs = np.unique(self._doc_entry)
         self._starts = np.searchsorted(self._doc_entry, self._entries_with_docs)
@@ -220,13 +244,16 @@ class QAEngine:
             self._words, self._word_vocab = _bm25(word_corpus)
             self._chars, self._char_vocab = _bm25(char_corpus)
         if self._embedder is not None:
-            # Embedded in normalised form: traditional → simplified and typo fixes help e5 too.
+            # Embedded in normalised form: traditional → simplified and typo fixes help e5 too
+            # (not the canonical one: e5 reads particles and 礼拜 well, and vectors stay cached).
             normalized = [normalize(t) for t in doc_texts]
             self._embedder.forget_except(set(normalized))
             vectors = self._embedder.matrix(normalized, self._progress)
             # One phrasing minus the mean would be the zero vector: centre only from two on.
             self._center = vectors.mean(axis=0) if len(vectors) >= 2 else np.zeros(vectors.shape[1])
             self._doc_vectors = unit(vectors - self._center)
+            self._raw_vectors = unit(vectors)
+            self._off_vectors = prototype_vectors(self._embedder)
             self._classifier = self.fit_classifier()
         # Without the classifier the scores lack its term: that KB needs its own fitted set.
         if self._embedder is not None and self._classifier is None:
@@ -262,12 +289,13 @@ class QAEngine:
     def rank(self, query: str, exclude_docs: np.ndarray | None = None) -> Ranking | None:
         """Score every entry; ``exclude_docs`` hides docs (used by leave-one-out fitting)."""
         self._current()
-        text = normalize(query)
+        text = canonical(query)
         query_chars = chars(text)
         n_docs = len(self._doc_texts)
         if not query_chars or not n_docs:
             return None
-        word_scores = _scores(self._words, self._word_vocab, words(text, self._tokenizer), n_docs)
+        query_words = words(text, self._tokenizer)
+        word_scores = _scores(self._words, self._word_vocab, query_words, n_docs)
         char_scores = _scores(self._chars, self._char_vocab, query_chars, n_docs)
         if exclude_docs is not None and len(exclude_docs):
             word_scores[exclude_docs] = 0.0
@@ -282,14 +310,17 @@ class QAEngine:
         entry_scores[self._entries_with_docs] = np.maximum.reduceat(fused, self._starts)
         best_doc = np.full(len(self._ids), -1, dtype=np.int64)
         ranking = Ranking(entry_scores, best_doc, char_scores, fused, frozenset(query_chars))
+        ranking.query_bigrams, ranking.query_words = bigrams(query_chars), query_words
         if self._embedder is not None:
-            self._add_dense(text, exclude_docs, ranking)
+            self._add_dense(normalize(query), exclude_docs, ranking)
         # The best doc is only needed for the few entries that can make a hit: found lazily.
         return ranking
 
     def _add_dense(self, text: str, exclude_docs: np.ndarray | None, ranking: Ranking) -> None:
         """Fill the dense parts of ``ranking`` and mix them into its scores."""
-        query = unit(self._embedder.query(text) - self._center)
+        raw = self._embedder.query(text)
+        ranking.raw_query = unit(raw)
+        query = unit(raw - self._center)
         cosines = self._doc_vectors @ query
         if exclude_docs is not None and len(exclude_docs):
             cosines[exclude_docs] = -2.0  # below any cosine
@@ -392,11 +423,64 @@ class QAEngine:
             return "suggest"
         return "handover"
 
+    # --- Domain gate and near-twins -------------------------------------------------------------
+
+    def gate_features(
+        self, ranking: Ranking, exclude_docs: np.ndarray | None = None, exclude_prototype: int = -1
+    ) -> list[float]:
+        """The gate's features (``gate.GATE_FEATURES``, dense adds ``DENSE_GATE_FEATURES``).
+
+        ``exclude_docs`` / ``exclude_prototype`` hide KB phrasings / one prototype (fitting).
+        """
+        hidden_bigrams: Counter = Counter()
+        hidden_words: Counter = Counter()
+        for doc in [] if exclude_docs is None else exclude_docs:
+            hidden_bigrams.update(set(self._doc_bigrams[doc]))
+            hidden_words.update(set(self._doc_words[doc]))
+        values = [
+            self._bigram_coverage.share(ranking.query_bigrams, hidden_bigrams),
+            self._word_coverage.share(ranking.query_words, hidden_words),
+        ]
+        if ranking.raw_query is not None:
+            kb = self._raw_vectors @ ranking.raw_query
+            if exclude_docs is not None and len(exclude_docs):
+                kb[exclude_docs] = -1.0
+            off = self._off_vectors @ ranking.raw_query
+            if 0 <= exclude_prototype < len(off):
+                off[exclude_prototype] = -1.0
+            values += [float(kb.max()), float(off.max()) if len(off) else -1.0]
+        return values
+
+    def off_topic_probability(self, features: list[float]) -> float:
+        gate = params.DENSE_GATE if self._embedder is not None else params.LEXICAL_GATE
+        return gate_probability(features, gate.bias, gate.coef)
+
+    def is_off_topic(self, ranking: Ranking) -> bool:
+        gate = params.DENSE_GATE if self._embedder is not None else params.LEXICAL_GATE
+        return self.off_topic_probability(self.gate_features(ranking)) >= gate.threshold
+
+    def clarify_features(self, ranking: Ranking, positions: list[int]) -> list[float]:
+        """The answer features plus the gap between the second and third entry."""
+        scores = [float(ranking.entry_scores[p]) for p in positions[:3]] + [0.0, 0.0]
+        return [*self.features(ranking, positions), scores[1] - max(scores[2], 0.0)]
+
+    def is_twin(self, ranking: Ranking, positions: list[int]) -> bool:
+        """Top two close together and, by the fitted model, the gold one of them."""
+        twins = params.DENSE_CLARIFY if self._embedder is not None else params.LEXICAL_CLARIFY
+        if len(positions) < 2:
+            return False
+        scores = ranking.entry_scores
+        if float(scores[positions[0]] - scores[positions[1]]) > twins.margin:
+            return False
+        p = gate_probability(self.clarify_features(ranking, positions), twins.bias, twins.coef)
+        return p >= twins.threshold
+
     def search(self, query: str, k: int = 10) -> Answer:
         ranking = self.rank(query)
         positions = self.top(ranking, max(k, 2)) if ranking is not None else []
         if not positions:
-            return Answer(hits=[], confidence=0.0, decision="handover")
+            off = ranking is not None and self.is_off_topic(ranking)
+            return Answer(hits=[], confidence=0.0, decision="handover", reason=_off(off))
         confidence = self.confidence(self.features(ranking, positions))
         hits = [
             Hit(
@@ -406,4 +490,14 @@ class QAEngine:
             )
             for p in positions[:k]
         ]
-        return Answer(hits=hits, confidence=confidence, decision=self.decide(confidence))
+        decision = self.decide(confidence)
+        # A confident answer is never overruled: the gate and the twins only judge the rest.
+        if decision != "answer" and self.is_off_topic(ranking):
+            return Answer(hits=hits, confidence=confidence, decision="handover", reason="off_topic")
+        if decision != "answer" and k >= 2 and self.is_twin(ranking, positions):
+            decision = "clarify"
+        return Answer(hits=hits, confidence=confidence, decision=decision)
+
+
+def _off(off: bool) -> str:
+    return "off_topic" if off else ""

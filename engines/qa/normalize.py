@@ -3,13 +3,22 @@
 Both sides go through the same function, so a rule never has to be right about which side a
 spelling came from: NFKC, lower case, traditional → simplified, no zero-width characters or chat
 emoticon codes, single spaces, no trailing punctuation, and a small map of typos and colloquial
-forms that shop owners and bank customers type.
+forms that shop owners and bank customers type. ``normalize`` is what the e5 encoder sees and what
+the intent and time-expression rules read.
+
+``canonical`` goes further, for the lexical indices and the domain gate only: the trade and
+dialect lexicon (``lexicon.py``: 咋整 → 怎么办, 定烟 → 订烟, 礼拜三 → 周三, 烟草证 → 许可证),
+greetings in front dropped, question particles at clause ends dropped (so "能改不" and "能改吗？"
+meet at "能改"). The time-expression and intent rules need 礼拜 and 了没 as typed, so they keep
+``normalize``.
 """
 
 import re
 import unicodedata
 
 from opencc import OpenCC
+
+from engines.qa.lexicon import BASIC_WORDS, apply_lexicon, strip_particles
 
 _T2S = OpenCC("t2s")
 
@@ -33,36 +42,7 @@ EMOTICON = re.compile(rf"/(?:{_EMOTICON_NAMES})|\[(?:{_EMOTICON_NAMES})\]")
 
 SPACES = re.compile(r"\s+")
 TRAILING_PUNCTUATION = re.compile(r"[\s?？!！。.,，~～、…;；:：\"'“”‘’)）\]】]+$")
-
-# Typos and colloquial forms → the form the KB most likely uses. Applied after t2s, longest first.
-COLLOQUIAL = {
-    "咋样": "怎么样",
-    "咋办": "怎么办",
-    "咋": "怎么",
-    "啥时候": "什么时候",
-    "啥": "什么",
-    "神马": "什么",
-    "什麽": "什么",
-    "俺们": "我们",
-    "俺": "我",
-    "木有": "没有",
-    "没得": "没有",
-    "许可症": "许可证",
-    "许可正": "许可证",
-    "微粒货": "微粒贷",
-    "徽粒贷": "微粒贷",
-    "微利贷": "微粒贷",
-    "借贝": "借呗",
-    "花贝": "花呗",
-    "末通过": "未通过",
-    "肿么": "怎么",
-    "为啥": "为什么",
-}
-_COLLOQUIAL = re.compile("|".join(sorted(map(re.escape, COLLOQUIAL), key=len, reverse=True)))
-
-
-def _colloquial(match: re.Match) -> str:
-    return COLLOQUIAL[match.group(0)]
+_BASIC = re.compile("|".join(sorted(map(re.escape, BASIC_WORDS), key=len, reverse=True)))
 
 
 def normalize(text: str) -> str:
@@ -71,6 +51,11 @@ def normalize(text: str) -> str:
     text = ZERO_WIDTH.sub("", text).lower()
     text = EMOTICON.sub(" ", text)
     text = _T2S.convert(text)
-    text = _COLLOQUIAL.sub(_colloquial, text)
+    text = _BASIC.sub(lambda m: BASIC_WORDS[m.group(0)], text)
     text = SPACES.sub(" ", text).strip()
     return TRAILING_PUNCTUATION.sub("", text)
+
+
+def canonical(text: str) -> str:
+    """``normalize`` plus the trade and dialect lexicon and particle stripping (lexical side)."""
+    return strip_particles(apply_lexicon(normalize(text)))

@@ -32,6 +32,25 @@ Knobs (environment):
   every solver's budget there (``time_limit_s``; ours builds its model and warm start within it).
 - ``FLEXSERVE_BENCH_WEEK=0`` skips the week (``city.city_week``: 1,300 jobs, 100 staff-days,
   ours alone at ``WEEK_SECONDS``): ``week_*`` metrics.
+- ``FLEXSERVE_BENCH_PARTS``: a comma list of the parts to run, default all of ``PARTS``
+  (solomon, city, week, replan, gh200_vs_pyvrp, pyvrp_1000); e.g.
+  ``FLEXSERVE_BENCH_PARTS=gh200_vs_pyvrp,pyvrp_1000`` runs only the comparisons with PyVRP.
+- ``FLEXSERVE_BENCH_GH200_VS_PYVRP_SET``: ``quick`` (``QUICK_GH200``: the first and the sixth
+  instance of each class, 12 × 30 s ≈ 7 min, the default) or ``all`` (60, ≈ 33 min).
+
+Ours against PyVRP alone (``engines.routing.compare``): each pair runs at once, each solver in a
+fresh process pinned to its own core (the cores alternate between instances), the instance read
+the same way, PyVRP alone as ``pyvrp.solve(data, MaxRuntime(s), seed)`` with all customers
+required clients. ``gh200_vs_pyvrp`` is our mean gap ÷ PyVRP alone's over the instances both
+solved feasibly, at ``GH200_SECONDS``. On ``PYVRP_1000`` (three generated 1,000-customer
+instances, ``engines.routing.generate``, ``PYVRP_1000_SECONDS`` each):
+``routing_iters_vs_pyvrp_1000`` is the mean over instances of our iterations ÷ PyVRP alone's at
+equal wall time (what each did within the seconds from the call with the data in hand to the
+answer; ours builds its model in them, PyVRP alone its ``ProblemData``); ``..._runtime_1000``
+the same against all PyVRP alone's iterations (its ``MaxRuntime`` counts the search only, its
+set-up comes on top: ~1 s at 1,000 stops); ``routing_search_rate_vs_pyvrp_1000`` iterations
+per second of search; ``routing_peak_mb_1000`` the largest VmHWM of our processes there, the
+anchor PyVRP alone's the same way.
 
 City day: every answer is rescheduled by our rules and judged by ``checker.check``; travel is
 the sum of the duration matrix over each route's legs (seconds of driving, not waiting, service
@@ -52,7 +71,7 @@ from collections.abc import Callable  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-from engines.routing import anchors, replan, solomon  # noqa: E402
+from engines.routing import anchors, compare, replan, solomon  # noqa: E402
 from engines.routing.checker import check  # noqa: E402
 from engines.routing.city import city_day  # noqa: E402
 from engines.routing.greedy import solve_greedy  # noqa: E402
@@ -70,6 +89,10 @@ QUICK = (
     *("R201", "R207", "RC101", "RC106", "RC201", "RC205"),
 )
 GH200_SECONDS = 30.0
+QUICK_GH200 = tuple(f"{cls}_2_{k}" for cls in CLASSES for k in (1, 6))
+PYVRP_1000 = ("gen:R1:1000:1", "gen:RC1:1000:1", "gen:C2:1000:1")
+PYVRP_1000_SECONDS = 20.0
+PARTS = ("solomon", "city", "week", "replan", "gh200_vs_pyvrp", "pyvrp_1000")
 SEED = 1
 CITY_JOBS, CITY_STAFF, CITY_SEED = 2000, 40, 2026
 # With break intervals OR-Tools found no solution at all within 45 s on the 2,000-job day (first
@@ -96,8 +119,16 @@ TARGETS = {
     "solomon_gap_pct": (0.3, "<="),
     "week_runtime_s": (60, "<"),
     "week_violations": (0, "<="),
+    "gh200_vs_pyvrp": (1.0, "<="),
+    "routing_iters_vs_pyvrp_1000": (0.95, ">="),
+    "routing_peak_vs_pyvrp_1000": (1.2, "<="),
 }
-ANCHORS = {"solomon_gap_pct": "solomon_vroom_gap_pct", "city_travel_s": "city_vroom_travel_s"}
+ANCHORS = {
+    "solomon_gap_pct": "solomon_vroom_gap_pct",
+    "city_travel_s": "city_vroom_travel_s",
+    "gh200_ours_gap_pct": "gh200_pyvrp_gap_pct",
+    "routing_peak_mb_1000": "routing_pyvrp_peak_mb_1000",
+}
 NOTES = {
     "city_travel_s": "ours on the city day (2,000 jobs, 40 staff): driving seconds",
     "city_travel_vs_vroom": "our travel ÷ VROOM's (compare with the served counts)",
@@ -126,6 +157,22 @@ NOTES = {
     "week_served": "ours on the week: jobs served (routine ones optional)",
     "week_unassigned_required": "ours on the week: booked (required) jobs left out",
     "week_violations": "ours on the week: checker violations (days included)",
+    "gh200_vs_pyvrp": "our mean GH200 gap ÷ PyVRP alone's, same run, 30 s, one core each",
+    "gh200_ours_gap_pct": "ours on the GH200 subset (FLEXSERVE_BENCH_GH200_VS_PYVRP_SET)",
+    "gh200_pyvrp_gap_pct": "PyVRP alone (required clients, default parameters), same instances",
+    "gh200_vs_pyvrp_instances": "GH200 instances both solved feasibly (the mean's base)",
+    "gh200_vs_pyvrp_failed_ours": "GH200 pairs where ours failed or was infeasible",
+    "gh200_vs_pyvrp_failed_pyvrp": "GH200 pairs where PyVRP alone failed or was infeasible",
+    "routing_iters_vs_pyvrp_1000": "our iterations ÷ PyVRP alone's in equal wall time, 1,000 stops",
+    "routing_iters_vs_pyvrp_runtime_1000": "÷ all PyVRP alone's (its set-up not in its limit)",
+    "routing_search_rate_vs_pyvrp_1000": "our iterations per search second ÷ PyVRP alone's",
+    "routing_search_from_s_1000": "ours at 1,000 stops: seconds until the search starts",
+    "routing_pyvrp_search_from_s_1000": "PyVRP alone at 1,000 stops: its set-up, seconds",
+    "routing_gap_vs_pyvrp_1000": "our mean cost ÷ PyVRP alone's on the 1,000-stop instances",
+    "routing_peak_mb_1000": "ours: peak resident MB (VmHWM, fresh process) at 1,000 stops",
+    "routing_pyvrp_peak_mb_1000": "anchor: PyVRP alone's VmHWM, same instances, same way",
+    "routing_peak_vs_pyvrp_1000": "our peak memory ÷ PyVRP alone's at 1,000 stops",
+    "routing_failed_1000": "1,000-stop pairs where either solver failed or was infeasible",
 }
 
 
@@ -411,18 +458,128 @@ def run_week() -> dict[str, float]:
     }
 
 
+def parts() -> tuple[str, ...]:
+    """The parts FLEXSERVE_BENCH_PARTS asks for (all by default)."""
+    asked = os.environ.get("FLEXSERVE_BENCH_PARTS", ",".join(PARTS))
+    wanted = tuple(p.strip() for p in asked.split(",") if p.strip())
+    unknown = sorted(set(wanted) - set(PARTS))
+    if unknown:
+        raise SystemExit(f"FLEXSERVE_BENCH_PARTS: unknown parts {unknown}; known: {PARTS}")
+    return wanted
+
+
 def run() -> dict[str, float]:
+    wanted = parts()
     metrics: dict[str, float] = {}
-    if os.environ.get("FLEXSERVE_BENCH_CITY", "1") != "0":
+    if "city" in wanted and os.environ.get("FLEXSERVE_BENCH_CITY", "1") != "0":
         metrics |= run_city_day()
-    if os.environ.get("FLEXSERVE_BENCH_WEEK", "1") != "0":
+    if "week" in wanted and os.environ.get("FLEXSERVE_BENCH_WEEK", "1") != "0":
         metrics |= run_week()
-    if os.environ.get("FLEXSERVE_BENCH_REPLAN", "1") != "0":
+    if "replan" in wanted and os.environ.get("FLEXSERVE_BENCH_REPLAN", "1") != "0":
         print("  Re-planning: 50 urgent jobs into a live 40-route day")
         figures = replan.bench_replan()
         print(f"    p50 {figures['replan_p50_s']:.2f} s  p95 {figures['replan_p95_s']:.2f} s")
         metrics |= figures
-    return run_solomon() | metrics
+    if "gh200_vs_pyvrp" in wanted:
+        metrics |= run_gh200_vs_pyvrp()
+    if "pyvrp_1000" in wanted:
+        metrics |= run_pyvrp_1000()
+    return (run_solomon() if "solomon" in wanted else {}) | metrics
+
+
+# --- ours against PyVRP alone -----------------------------------------------------------------
+
+
+def _pairs(specs: list[str], seconds: float, label) -> list[dict[str, compare.Run]]:
+    """Each spec as a pair (ours and PyVRP alone at once, the cores alternating); one line each."""
+    pairs = []
+    for k, spec in enumerate(specs):
+        runs = compare.run_pair(spec, seconds, swap=bool(k % 2))
+        pairs.append(runs)
+        cells = "  ".join(
+            f"{name} {label(spec, run) if run.feasible else 'FAILED':>9} "
+            f"{run.iterations:>6} it {run.peak_mb:5.0f} MB"
+            for name, run in runs.items()
+        )
+        print(f"  {Path(spec).stem:14} {cells}", flush=True)
+        for name, run in runs.items():
+            if not run.feasible:
+                print(f"    {name} failed: {run.detail}", flush=True)
+    return pairs
+
+
+def run_gh200_vs_pyvrp() -> dict[str, float]:
+    if not (DATA / "homberger200_bks.csv").exists():
+        print(f"  skipped: {DATA} is missing")
+        return {}
+    which = os.environ.get("FLEXSERVE_BENCH_GH200_VS_PYVRP_SET", "quick")
+    if which not in ("quick", "all"):
+        raise SystemExit(f"FLEXSERVE_BENCH_GH200_VS_PYVRP_SET must be quick or all, not {which!r}")
+    table = solomon.read_bks(DATA / "homberger200_bks.csv")
+    names = QUICK_GH200 if which == "quick" else tuple(table)
+    print(f"  GH200 ({which}), ours and PyVRP alone at {GH200_SECONDS:g} s, one core each: gaps")
+    specs = [str(DATA / "homberger200" / f"{name}.txt") for name in names]
+
+    def gap(spec: str, run: compare.Run) -> str:
+        return f"{solomon.gap_pct(run.cost, table[Path(spec).stem].distance):.2f}%"
+
+    pairs = _pairs(specs, GH200_SECONDS, gap)
+    both = [
+        (
+            solomon.gap_pct(p["ours"].cost, table[Path(spec).stem].distance),
+            solomon.gap_pct(p["pyvrp"].cost, table[Path(spec).stem].distance),
+        )
+        for spec, p in zip(specs, pairs, strict=True)
+        if p["ours"].feasible and p["pyvrp"].feasible
+    ]
+    metrics = {
+        "gh200_vs_pyvrp_instances": float(len(both)),
+        "gh200_vs_pyvrp_failed_ours": float(sum(not p["ours"].feasible for p in pairs)),
+        "gh200_vs_pyvrp_failed_pyvrp": float(sum(not p["pyvrp"].feasible for p in pairs)),
+    }
+    if both:
+        ours, alone = _mean([o for o, _ in both]), _mean([a for _, a in both])
+        metrics |= {"gh200_ours_gap_pct": ours, "gh200_pyvrp_gap_pct": alone}
+        if alone > 0:
+            metrics["gh200_vs_pyvrp"] = ours / alone
+    return metrics
+
+
+def run_pyvrp_1000() -> dict[str, float]:
+    print(
+        f"  1,000 stops (generated), ours and PyVRP alone at {PYVRP_1000_SECONDS:g} s, one core "
+        "each: cost, iterations, peak memory"
+    )
+    pairs = _pairs(list(PYVRP_1000), PYVRP_1000_SECONDS, lambda _spec, run: str(run.cost))
+    ok = [p for p in pairs if p["ours"].feasible and p["pyvrp"].feasible]
+    if not ok:
+        return {"routing_failed_1000": float(len(pairs))}
+
+    def mean_ratio(ours, alone) -> float:
+        return _mean([ours(p["ours"]) / alone(p["pyvrp"]) for p in ok if alone(p["pyvrp"])])
+
+    ours_peak = max(p["ours"].peak_mb for p in pairs)
+    alone_peak = max(p["pyvrp"].peak_mb for p in pairs)
+    metrics = {
+        "routing_iters_vs_pyvrp_1000": mean_ratio(
+            lambda r: r.iterations, lambda r: r.iterations_in_time
+        ),
+        "routing_iters_vs_pyvrp_runtime_1000": mean_ratio(
+            lambda r: r.iterations, lambda r: r.iterations
+        ),
+        "routing_search_rate_vs_pyvrp_1000": mean_ratio(
+            lambda r: r.search_rate, lambda r: r.search_rate
+        ),
+        "routing_gap_vs_pyvrp_1000": mean_ratio(lambda r: r.cost, lambda r: r.cost),
+        "routing_search_from_s_1000": _mean([p["ours"].search_from_s for p in ok]),
+        "routing_pyvrp_search_from_s_1000": _mean([p["pyvrp"].search_from_s for p in ok]),
+        "routing_peak_mb_1000": ours_peak,
+        "routing_pyvrp_peak_mb_1000": alone_peak,
+        "routing_failed_1000": float(len(pairs) - len(ok)),
+    }
+    if alone_peak:
+        metrics["routing_peak_vs_pyvrp_1000"] = ours_peak / alone_peak
+    return {k: v for k, v in metrics.items() if not math.isnan(v)}
 
 
 def run_solomon() -> dict[str, float]:

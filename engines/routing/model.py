@@ -158,6 +158,17 @@ class Unassigned:
 
 
 @dataclass(frozen=True)
+class SearchStats:
+    """Where a solver's time went (seconds from the start of the call) and how far it searched."""
+
+    iterations: int  # PyVRP's ``Result.num_iterations``
+    model_s: float  # matrices, triage, the model and the warm start done: PyVRP is called
+    search_from_s: float  # matrices, model, warm start and PyVRP's set-up done
+    search_to_s: float  # the search stopped; re-timing the routes follows
+    required_clients: bool  # required jobs were PyVRP required clients (not prize-optional)
+
+
+@dataclass(frozen=True)
 class Solution:
     routes: tuple[Route, ...]
     unassigned: tuple[Unassigned, ...]
@@ -165,3 +176,4 @@ class Solution:
     duration: int
     runtime_s: float
     solver: str
+    search: SearchStats | None = None  # solvers that search say how (``engines.routing.solver``)

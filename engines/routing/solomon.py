@@ -144,7 +144,8 @@ def to_problem(instance: Instance) -> Problem:
         locations=tuple((float(x), float(y)) for x, y in instance.coords),
         jobs=jobs,
         staff_days=staff_days,
-        travel=MatrixTravel(instance.distance, instance.distance.copy()),
+        # one array for both: travel time is the distance (nobody writes to it)
+        travel=MatrixTravel(instance.distance, instance.distance),
     )
 
 

@@ -2,8 +2,10 @@
 
 A question about the shop's own records (``engines.qa.intents``) is answered from them
 (``knowledge.live``); any other question is searched in the knowledge base, and the engine's
-calibrated confidence decides: answer, offer the top 3, or hand over. Every question is kept as
-a ``Turn``; what the machine could not answer well is opened for curation.
+calibrated confidence decides: answer, offer the top 3, ask which of two near-twin entries is
+meant (clarify), or hand over; a question outside the company's service (off-topic) is declined
+with the hand-over offer and no suggestions. Every question is kept as a ``Turn``; what the
+machine could not answer well is opened for curation.
 """
 
 from django.db import transaction
@@ -16,7 +18,7 @@ from engines.qa import intents
 from flexserve import policy
 from flexserve.errors import Invalid
 from flexserve.policy import Perm
-from knowledge import index, live, placeholders
+from knowledge import chat_selectors, index, live, placeholders
 from knowledge.errors import EntryUnavailable, NoShop, NotAnswered, NotSuggested
 from knowledge.models import Conversation, Entry, Turn
 from servicedesk import services as servicedesk
@@ -86,16 +88,40 @@ def _answer_from_knowledge(turn: Turn, text: str) -> None:
     turn.kind = Turn.Kind.FAQ
     turn.confidence = round(result.confidence, 4)
     turn.engine_mode = index.mode()["mode"]
+    # An engine without the domain gate gives no reason; one we do not know is not stored.
+    reason = getattr(result, "reason", "") or ""
+    turn.reason = reason if reason in Turn.Reason.values else Turn.Reason.NONE
+    if result.decision == Turn.Decision.HANDOVER and turn.reason == Turn.Reason.OFF_TOPIC:
+        # Not about our service: the nearest entries would be unrelated, and there is no gap in
+        # the knowledge base for curation to fill.
+        turn.decision = Turn.Decision.HANDOVER
+        turn.reply = _(
+            "Sorry, that is outside what I can answer: I answer questions about ordering, "
+            "delivery, payments, licences, display and promotion. For anything else, pass it "
+            "to a person with 转人工."
+        )
+        return
     hit_pks = [int(hit.entry_id) for hit in result.hits]
     entries = _entries(hit_pks)
     hit_pks = [pk for pk in hit_pks if pk in entries]  # an entry deleted since the last refresh
     decision = result.decision if hit_pks else Turn.Decision.HANDOVER
+    if decision == Turn.Decision.CLARIFY and len(hit_pks) < 2:
+        decision = Turn.Decision.SUGGEST  # one of the twins went out of date: offer the other
     turn.decision = decision
     if decision == Turn.Decision.ANSWER:
         turn.entry = entries[hit_pks[0]]
         turn.category = turn.entry.category
         _fill_reply(turn, turn.entry)
         turn.suggestions = hit_pks[1:SUGGESTIONS]  # "you may also want to know"
+    elif decision == Turn.Decision.CLARIFY:
+        twins = [entries[pk] for pk in hit_pks[:2]]
+        # Kept as suggestions, so the shop's pick goes through pick_suggestion and curation
+        # learns which of the two the question meant.
+        turn.suggestions = [entry.pk for entry in twins]
+        turn.category = twins[0].category
+        first, second = chat_selectors.topic_labels(twins)
+        turn.reply = clarify_question(first, second)
+        turn.curation = Turn.Curation.OPEN
     elif decision == Turn.Decision.SUGGEST:
         turn.suggestions = hit_pks[:SUGGESTIONS]
         turn.category = entries[hit_pks[0]].category
@@ -111,6 +137,11 @@ def _answer_from_knowledge(turn: Turn, text: str) -> None:
             "with 转人工 and your account manager will answer."
         )
         turn.curation = Turn.Curation.OPEN
+
+
+def clarify_question(first: str, second: str) -> str:
+    """The question asked back when two entries are near-twins (您问的是「A」还是「B」？)."""
+    return _("Do you mean “%(first)s” or “%(second)s”?") % {"first": first, "second": second}
 
 
 def _fill_reply(turn: Turn, entry: Entry) -> None:
@@ -140,7 +171,7 @@ def pick_suggestion(*, actor: User, turn_id: int, entry_id: int) -> Turn:
     # Offered when live; since then it may be back in draft, archived or out of its validity.
     if not entry.is_live_on(timezone.localdate(now)):
         raise EntryUnavailable()
-    if asked.decision == Turn.Decision.SUGGEST:
+    if asked.decision in (Turn.Decision.SUGGEST, Turn.Decision.CLARIFY):
         asked.picked_entry = entry
         asked.save(update_fields=["picked_entry"])
     answer = placeholders.render_text(entry.answer)
@@ -221,7 +252,12 @@ def hand_over(*, actor: User, conversation_id: int, note: str = ""):
     conversation.handover_request = request
     conversation.save(update_fields=["handover_request"])
     last = turns[-1] if turns else None
-    if last is not None and last.kind == Turn.Kind.FAQ and last.curation == "":
+    if (
+        last is not None
+        and last.kind == Turn.Kind.FAQ
+        and last.curation == ""
+        and last.reason != Turn.Reason.OFF_TOPIC  # not a gap in the knowledge base
+    ):
         last.curation = Turn.Curation.OPEN  # the shop still needed a person after this reply
         last.save(update_fields=["curation"])
     return request

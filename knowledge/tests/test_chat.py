@@ -12,6 +12,7 @@ from accounts.models import Role
 from accounts.tests.factories import UserFactory
 from commerce.models import Delivery, Payment
 from commerce.tests.factories import DeliveryFactory, OrderFactory, PaymentFactory
+from engines.qa import Answer
 from flexserve.errors import Forbidden, Invalid, NotFound
 from knowledge import index
 from knowledge.errors import NotAnswered, NotSuggested
@@ -168,11 +169,24 @@ def test_a_knowledge_question_is_answered_with_its_entry(shop_owner):
     assert turn.engine_mode == "lexical"
 
 
-def test_an_unknown_question_is_handed_over_and_opened_for_curation(shop_owner):
-    turn = chat.ask(actor=shop_owner, question="qwertyuiop")
+def test_an_unknown_question_is_handed_over_and_opened_for_curation(shop_owner, monkeypatch):
+    # In the domain but matching nothing well: a gap curation should see.
+    monkeypatch.setattr(
+        index, "search", lambda question, k=5: Answer(hits=[], confidence=0.01, decision="handover")
+    )
+    turn = chat.ask(actor=shop_owner, question="许可证的照片能换一张吗")
     assert turn.decision == Turn.Decision.HANDOVER
     assert turn.entry is None
+    assert turn.reason == ""
     assert turn.curation == Turn.Curation.OPEN
+
+
+def test_gibberish_is_handed_over_as_off_topic_without_curation(shop_owner):
+    turn = chat.ask(actor=shop_owner, question="qwertyuiop")
+    assert turn.decision == Turn.Decision.HANDOVER
+    assert turn.reason == Turn.Reason.OFF_TOPIC
+    assert turn.suggestions == []
+    assert turn.curation == ""
 
 
 def test_questions_continue_one_conversation(shop_owner):

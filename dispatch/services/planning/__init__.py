@@ -6,12 +6,14 @@
     move_job(dispatcher, plan.pk, job.pk, staff_id=7, day=tuesday, position=2)
 
 The city is split into independent components (staff ↔ grid, linked when a staff member serves
-a job's shop); each is solved alone with its share of the time. docs/dispatch.md explains the
-encodings, the states and what publishing does.
+a job's shop); each is solved alone with its share of the time, a large one cut into areas of
+neighbouring staff first (areas.py). docs/dispatch.md explains the encodings, the states and
+what publishing does.
 
     start.py    start_plan, the sweeper plans_requeue     run.py    components, solving, storing
     publish.py  publish_plan, published_plan_for         moves.py  move_job
     placement.py  a job onto / off the working plan (PLACEABLE_STATES)
+    areas.py    split_component: a city-sized component into areas
 """
 
 from dispatch.services.planning.moves import MANUAL_REASON, move_job

@@ -11,7 +11,14 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from dispatch.models import Job, JobState, Plan, Stop
-from dispatch.services.planning.placement import PLACEABLE_STATES, _set_planned, _set_unplanned
+from dispatch.services.planning.placement import (
+    PLACEABLE_STATES,
+    _place,
+    _placed_event,
+    _save_placements,
+    _unplace,
+    _unplaced_event,
+)
 from flexserve import policy
 from flexserve.errors import Conflict
 from flexserve.policy import Perm
@@ -51,7 +58,7 @@ def publish_plan(actor, plan_id: int) -> Plan:
     now = timezone.now()
     stops = list(
         Stop.objects.filter(route__plan=plan)
-        .select_related("route", "job")
+        .select_related("route")
         .order_by("route__day", "route__staff_id", "seq")
     )
     placed_ids = {s.job_id for s in stops}
@@ -61,6 +68,7 @@ def publish_plan(actor, plan_id: int) -> Plan:
         .filter(Q(pk__in=placed_ids) | _planned_on(plan.first_day, plan.last_day))
         .order_by("pk")
     }
+    placed, unplaced, events = [], [], []
     for stop in stops:
         job = jobs[stop.job_id]
         if job.state not in PLACEABLE_STATES:
@@ -70,10 +78,17 @@ def publish_plan(actor, plan_id: int) -> Plan:
                 _("Job %(job)s was rescheduled after this plan was made; optimise again."),
                 job=job.pk,
             )
-        _set_planned(job, stop.route.staff_id, stop.route.day, stop.start, actor, plan)
+        if _place(job, stop.route.staff_id, stop.route.day, stop.start):
+            placed.append(job)
+            events.append(_placed_event(job, actor, plan))
     for job in jobs.values():
         if job.pk not in placed_ids and job.state == JobState.PLANNED:
-            _set_unplanned(job, actor, plan)
+            _unplace(job)
+            unplaced.append(job)
+            events.append(_unplaced_event(job, actor, plan))
+    _save_placements(
+        placed, unplaced, events
+    )  # a city week places thousands: a few bulk statements
     # Plans inside these days are replaced; a longer one overlapping them stays published for
     # its other days (this newer plan wins on the shared days: see published_plan_for).
     Plan.objects.filter(

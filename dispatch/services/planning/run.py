@@ -1,4 +1,5 @@
-"""Running a plan: split the period into components, solve each, store routes and stops."""
+"""Running a plan: split the period into components (and large ones into areas, ``areas.py``),
+solve each, store routes and stops."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from django.utils.translation import gettext
 from dispatch import bridge
 from dispatch.models import Job, JobKind, Plan, Route, Stop, Unplaced
 from dispatch.roster import RosterDay, roster, serves
+from dispatch.services.planning.areas import Component, split_component
 from dispatch.services.planning.placement import PLACEABLE_STATES
 from engines.routing import check, solve
 
@@ -46,12 +48,6 @@ def run_plan(plan_id: int) -> None:
             state=Plan.State.FAILED,
             message=(gettext("Optimisation failed: %(error)s") % {"error": error})[:300],
         )
-
-
-@dataclass
-class Component:
-    staff_ids: set[int]
-    jobs: list[Job]
 
 
 class _Progress:
@@ -171,6 +167,7 @@ def _run(plan: Plan) -> None:
     days = roster(first, last)
     jobs = _period_jobs(first, last)
     components, orphans = _components(days, jobs)
+    components = [area for c in components for area in split_component(c, days)]
     clock = bridge.Clock(first)
     progress = _Progress(plan, len(jobs))
     placeable = max(1, sum(len(c.jobs) for c in components))

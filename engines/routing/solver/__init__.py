@@ -3,7 +3,28 @@
     solution = solve(problem, time_limit_s=2.0, seed=0, objective="duration")
 
 ``time_limit_s`` bounds the whole call: matrices, the model, the warm start and PyVRP's own
-set-up come out of it (the search stops at a deadline; 5 % is kept for re-timing the routes).
+set-up come out of it. The search stops at a deadline that keeps only what re-timing the routes
+needs (``retime_reserve_s``: 0.3 s at 1,000 stops without breaks, measured 0.11–0.2 s on a
+loaded machine; at most 5 % of the limit). At 1,000 stops (generated, Gehring–Homberger style)
+the parts before the search took: matrices and triage ~0.02 s, the feasibility proof
+(``construct``) ~0.1 s, the model ~0.05 s, PyVRP's own set-up (neighbours, its first local
+search) ~0.9 s as for PyVRP alone. ``Solution.search`` reports the iterations and when the
+search began and ended.
+
+Required jobs: PyVRP required clients, or prizes. A required job becomes a required client (in a
+required client group when it has several windows or break variants) when the staff surely can
+serve every required job together, that is when a solution serving them all is in hand before
+the search:
+- with a warm start (optional jobs or breaks): the greedy's routes with the left-out required
+  jobs forced in serve them all and carry over to PyVRP whole (complete and feasible);
+- otherwise (every job required, no breaks: Solomon / Gehring–Homberger style, the common case
+  of a fleet with room): ``construct``'s nearest-neighbour routes serve them all.
+Then PyVRP's model has a feasible solution with every required client, its search keeps the best
+feasible one, and it never spends time removing and re-inserting jobs that must be served. Its
+penalties are PyVRP's own unless prizes remain (optional jobs' penalties, break variants):
+infeasibility must be able to cost more than the largest, so ``max_penalty`` is raised to four
+times it. When there is no such proof (the staff may be short), the prize model below keeps the
+model feasible and the jobs that do not fit are reported.
 
 Warm start (``warm.py``; by default when jobs are optional or staff owe breaks): the
 cheapest-insertion routes of ``engines.routing.greedy``, plus every required job the greedy
@@ -13,12 +34,15 @@ best solution by cost and a required job outweighs everything else, so it ends
 with at least the required jobs of that start.
 
 Encoding (``encode.py``). One routing profile whatever the staff: PyVRP holds two n × n
-matrices of the locations in use (n = 2,032 for the city day, ~65 MB). Every rule that differs
+matrices of the locations in use (n = 2,032 for the city day, ~65 MB). The matrices stay numpy
+arrays (handed to PyVRP as they are when every location is used); the triage reads single rows
+and columns, the re-timing each route's legs; only a warm start turns them into nested lists,
+for the greedy. Every rule that differs
 between staff-days is a load dimension or a time window:
-- Every job is an optional client. A required job's prize exceeds any solution's cost
-  (``_big_prize``, times one plus the breaks a staff-day owes): it is only left out when it
-  cannot be served, the model stays feasible when the staff cannot do all the work, and the
-  job is reported. An optional job's prize is its penalty.
+- Without the proof above every job is an optional client. A required job's prize exceeds any
+  solution's cost (``_big_prize``, times one plus the breaks a staff-day owes): it is only left
+  out when it cannot be served, the model stays feasible when the staff cannot do all the work,
+  and the job is reported. An optional job's prize is its penalty.
 - Several windows: one client per window, all in a mutually exclusive client group.
 - Skills: a dimension per skill some staff-day lacks; a job needing it loads ``RULE_WEIGHT``
   there, a staff-day without it has capacity 0 (the others more than every job's load). Days:
@@ -71,8 +95,17 @@ from pyvrp.solve import SolveParams
 from pyvrp.stop import MaxIterations
 
 from engines.routing.greedy import solve_greedy
-from engines.routing.model import Job, Problem, Route, Solution, StaffDay, Unassigned
+from engines.routing.model import (
+    Job,
+    Problem,
+    Route,
+    SearchStats,
+    Solution,
+    StaffDay,
+    Unassigned,
+)
 from engines.routing.schedule import Timed, best_schedule, every_placement
+from engines.routing.solver.construct import construct
 from engines.routing.solver.encode import Encoded, break_key, encode
 from engines.routing.solver.warm import place_required, warm_start
 
@@ -85,7 +118,11 @@ DEFAULT_BALANCE = None
 # late acceptance over 20 iterations, not PyVRP's 300, from a warm start: with 300 the search
 # drifted into far worse solutions and never came back within a minute (city day and week)
 HISTORY_LENGTH = 20
-FINISH_RESERVE = 0.05  # share of the time limit kept for re-timing the routes
+# time kept for decoding and re-timing the routes after the search: at most this share of the
+# limit, else RETIME_FLOOR_S plus RETIME_S_PER_VISIT per visit walked (retime_reserve_s)
+FINISH_RESERVE = 0.05
+RETIME_FLOOR_S = 0.05
+RETIME_S_PER_VISIT = 0.00025
 
 
 def solve(
@@ -118,38 +155,68 @@ def solve(
     if balance is not None and not 0 < balance <= 1:
         raise ValueError("balance must lie in (0, 1] or be None")
     began = time.perf_counter()
-    distance, duration = problem.travel.matrices(problem.locations)
-    distance = np.asarray(distance, dtype=np.int64)
-    duration = np.asarray(duration, dtype=np.int64)
-    lists = (distance.tolist(), duration.tolist())
+    distance, duration = (
+        np.asarray(m, dtype=np.int64) for m in problem.travel.matrices(problem.locations)
+    )
 
     unassigned: dict[str, str] = {}
     windows_by_job: dict[str, list[int]] = {}
+    columns = _Columns(duration)
+    profiles = _profiles(problem.staff_days)
     for job in problem.jobs:
-        reason, windows = _triage(job, problem.staff_days, lists[1])
+        reason, windows = _triage(job, profiles, columns)
         if reason is None:
             windows_by_job[job.id] = windows
         else:
             unassigned[job.id] = reason
+    del columns
 
     routes: list[Route] = []
+    stats = None
     jobs = {job.id: job for job in problem.jobs}
     if windows_by_job and problem.staff_days:
-        encoded = encode(
-            problem, windows_by_job, distance, duration, objective, balance, balance_cost
-        )
         if warm is None:  # prize-collecting models (optional jobs, breaks) start warm
             warm = any(not j.required for j in problem.jobs) or any(
                 sd.breaks for sd in problem.staff_days
             )
-        initial = None
+        lists = None  # nested lists: the greedy reads them fast; only built for a warm start
+        initial = built = None
         if warm:
+            lists = (distance.tolist(), duration.tolist())
             greedy = solve_greedy(problem, objective=objective, matrices=lists)
             routes_in = place_required(problem, greedy, windows_by_job, *lists)
+            covered = _serves_required(problem, routes_in, windows_by_job)
+        else:
+            built = construct(problem, windows_by_job, duration)
+            covered = built is not None
+        encoded = encode(
+            problem, windows_by_job, distance, duration, objective, balance, balance_cost, covered
+        )
+        if warm:
             initial = warm_start(problem, encoded, routes_in)
-        # infeasibility must be able to cost more than a required job's prize
-        max_penalty = float(max(PenaltyParams().max_penalty, 4 * encoded.required_prize))
-        deadline = began + time_limit_s * (1 - FINISH_RESERVE)
+            if covered and not (initial.is_complete() and initial.is_feasible()):
+                # the greedy's routes did not carry over whole: no proof, prizes after all
+                encoded = encode(
+                    problem,
+                    windows_by_job,
+                    distance,
+                    duration,
+                    objective,
+                    balance,
+                    balance_cost,
+                    False,
+                )
+                initial = warm_start(problem, encoded, routes_in)
+        # infeasibility must be able to cost more than any prize (a required job's, a break's);
+        # without prizes PyVRP's own penalties, as PyVRP alone has them
+        penalty = PenaltyParams()
+        if encoded.max_prize:
+            penalty = PenaltyParams(
+                max_penalty=float(max(penalty.max_penalty, 4 * encoded.max_prize))
+            )
+        reserve = min(FINISH_RESERVE * time_limit_s, retime_reserve_s(problem, windows_by_job))
+        deadline = began + time_limit_s - reserve
+        model_s = time.perf_counter() - began
         stop = _Stop(deadline, max_iterations, progress, began)
         result = pyvrp_solve(
             encoded.data,
@@ -162,14 +229,22 @@ def solve(
                 ils=IteratedLocalSearchParams(history_length=HISTORY_LENGTH)
                 if warm
                 else IteratedLocalSearchParams(),
-                penalty=PenaltyParams(max_penalty=max_penalty),
+                penalty=penalty,
             ),
         )
+        search_to = time.perf_counter() - began
         feasible = result.best.is_feasible()
+        answer = [_decode(encoded, pv_route, jobs) for pv_route in result.best.routes()]
+        if not feasible and built:
+            # nothing feasible found in time: the construction's routes are (no breaks owed)
+            answer = [(sd, [job for job, _ in seq], ()) for sd, seq in built]
+            feasible = True
         served: set[str] = set()
-        for pv_route in result.best.routes():
-            sd, seq, gaps = _decode(encoded, pv_route, jobs)
-            route, dropped = _fit_route(sd, seq, gaps, *lists)
+        for sd, seq, gaps in answer:
+            # the route's legs as dicts (fast to read from Python), not the whole matrices
+            stops = [sd.start, sd.end, *(job.location for job in seq)]
+            matrices = lists or (_legs(distance, stops), _legs(duration, stops))
+            route, dropped = _fit_route(sd, seq, gaps, *matrices)
             if route is not None:
                 routes.append(route)
                 served.update(v.job_id for v in route.visits)
@@ -178,6 +253,13 @@ def solve(
         for job_id in windows_by_job:
             if job_id not in served and job_id not in unassigned:
                 unassigned[job_id] = "capacity" if jobs[job_id].required else "not_worth"
+        stats = SearchStats(
+            iterations=result.num_iterations,
+            model_s=model_s,
+            search_from_s=stop.started - began if stop.started else search_to,
+            search_to_s=search_to,
+            required_clients=covered,
+        )
     elif windows_by_job:
         unassigned.update(dict.fromkeys(windows_by_job, "no_skill"))
 
@@ -192,10 +274,37 @@ def solve(
         duration=sum(r.duration for r in routes),
         runtime_s=time.perf_counter() - began,
         solver=SOLVER_NAME,
+        search=stats,
     )
     if progress is not None:
         progress(solution.runtime_s, float(_objective_cost(solution, problem, objective)))
     return solution
+
+
+def _legs(matrix: np.ndarray, stops: Sequence[int]) -> dict[int, dict[int, int]]:
+    """``matrix`` between ``stops`` only, read as ``m[a][b]``."""
+    at = sorted(set(stops))
+    rows = matrix[np.ix_(at, at)].tolist()
+    return {a: dict(zip(at, row, strict=True)) for a, row in zip(at, rows, strict=True)}
+
+
+def _serves_required(problem: Problem, routes: Sequence[Route], windows_by_job) -> bool:
+    """Whether ``routes`` serve every required job the triage kept."""
+    served = {v.job_id for r in routes for v in r.visits}
+    return all(
+        job.id in served for job in problem.jobs if job.required and job.id in windows_by_job
+    )
+
+
+def retime_reserve_s(problem: Problem, windows_by_job) -> float:
+    """Time kept after the search for decoding and re-timing the routes: a bound on what that
+    took at 1,000 and 2,000 stops, times a margin (see RETIME_S_PER_VISIT)."""
+    visits = len(windows_by_job)
+    staff = max(1, len(problem.staff_days))
+    breaks = max((len(sd.breaks) for sd in problem.staff_days), default=0)
+    # a route of m visits with breaks tries up to ~m placements of each break
+    walks = 1 + breaks * visits / staff
+    return RETIME_FLOOR_S + RETIME_S_PER_VISIT * visits * walks
 
 
 def _objective_cost(solution: Solution, problem: Problem, objective: str) -> int:
@@ -214,9 +323,12 @@ class _Stop:
         self._progress = progress
         self._began = began
         self._last_report = -PROGRESS_INTERVAL_S
+        self.started: float | None = None  # the first call: PyVRP's set-up is done
 
     def __call__(self, best_cost: float) -> bool:
         now = time.perf_counter()
+        if self.started is None:
+            self.started = now
         if self._progress is not None:
             elapsed = now - self._began
             if elapsed - self._last_report >= PROGRESS_INTERVAL_S:
@@ -230,9 +342,39 @@ class _Stop:
 # --- triage: jobs no staff-day could ever do are reported before solving ------------------------
 
 
-def _triage(job: Job, staff_days: Sequence[StaffDay], duration) -> tuple[str | None, list[int]]:
+def _profiles(staff_days: Sequence[StaffDay]) -> list[StaffDay]:
+    """One staff-day per set of identical ones (what the triage looks at): a fleet of identical
+    vehicles is checked once per job, not once per vehicle."""
+    seen: dict[tuple, StaffDay] = {}
+    for sd in staff_days:
+        key = (sd.day, sd.skills, sd.capacity, sd.max_jobs, sd.shift, sd.start, sd.end)
+        seen.setdefault(key, sd)
+    return list(seen.values())
+
+
+class _Columns:
+    """Drives from a start and to an end location as lists, one per location asked for: the
+    triage reads a few of them, never the whole matrix."""
+
+    def __init__(self, duration: np.ndarray):
+        self._duration = duration
+        self._from: dict[int, list[int]] = {}
+        self._to: dict[int, list[int]] = {}
+
+    def out_of(self, location: int) -> list[int]:
+        if location not in self._from:
+            self._from[location] = self._duration[location].tolist()
+        return self._from[location]
+
+    def into(self, location: int) -> list[int]:
+        if location not in self._to:
+            self._to[location] = self._duration[:, location].tolist()
+        return self._to[location]
+
+
+def _triage(job: Job, profiles: Sequence[StaffDay], columns: _Columns):
     """(reason, fitting window indices): a reason when no staff-day can do the job alone."""
-    on_day = [sd for sd in staff_days if job.days is None or sd.day in job.days]
+    on_day = [sd for sd in profiles if job.days is None or sd.day in job.days]
     if not on_day:
         return "no_day", []
     skilled = [sd for sd in on_day if job.skills <= sd.skills]
@@ -246,17 +388,17 @@ def _triage(job: Job, staff_days: Sequence[StaffDay], duration) -> tuple[str | N
     if not sized:
         return "capacity", []
     fitting = [
-        i for i, w in enumerate(job.windows) if any(_fits(job, w, sd, duration) for sd in sized)
+        i for i, w in enumerate(job.windows) if any(_fits(job, w, sd, columns) for sd in sized)
     ]
     if not fitting:
         return "no_window", []
     return None, fitting
 
 
-def _fits(job: Job, window, sd: StaffDay, duration) -> bool:
-    arrival = sd.shift.start + duration[sd.start][job.location]
+def _fits(job: Job, window, sd: StaffDay, columns: _Columns) -> bool:
+    arrival = sd.shift.start + columns.out_of(sd.start)[job.location]
     start = max(arrival, window.start)
-    back = start + job.duration + duration[job.location][sd.end]
+    back = start + job.duration + columns.into(sd.end)[job.location]
     return start <= window.end and back <= sd.shift.end
 
 

@@ -29,7 +29,8 @@ class Encoded:
     client_of: dict[tuple, int]
     pv_loc: dict[int, int]  # problem location -> PyVRP location
     big: int
-    required_prize: int
+    required_prize: int  # a prize-optional required job's prize (0 with required clients)
+    max_prize: int  # the largest prize of any client (0: none, PyVRP's own penalties do)
     dims: list[str] = field(default_factory=list)
 
 
@@ -45,7 +46,10 @@ def encode(
     objective: str,
     balance: float | None,
     balance_cost: int,
+    required_clients: bool = False,
 ) -> Encoded:
+    """``required_clients``: every required job is a PyVRP required client (the caller knows
+    the staff can serve them all); else each is optional with ``required_prize``."""
     jobs = [job for job in problem.jobs if job.id in windows_by_job]
     staff_days = problem.staff_days
 
@@ -108,7 +112,9 @@ def encode(
     # --- clients: per fitting window of a job, plain and "then a break" --------------------------
     big = _big_prize(problem, distance, duration)
     # removing one job frees at most one break of each kind on its route
-    required_prize = big * (1 + max((len(sd.breaks) for sd in staff_days), default=0))
+    required_prize = 0
+    if not required_clients:
+        required_prize = big * (1 + max((len(sd.breaks) for sd in staff_days), default=0))
     # a break is worth as much as any job: a route skipping it is not truly feasible (a lower,
     # route-level prize left breaks out more often on the city day, costing required jobs)
     break_prize = big
@@ -128,12 +134,13 @@ def encode(
                 late = min(spec[1], window.end - spec[2])
                 if early <= late:
                     variants.append((w_index, early, late, spec))
+        must = required_clients and job.required
         group = None
         if len(variants) > 1:
             group = len(groups)
-            groups.append(ClientGroup(required=False, name=job.id))
+            groups.append(ClientGroup(required=must, name=job.id))
         load = job_load(job)
-        prize = required_prize if job.required else job.penalty
+        prize = 0 if must else required_prize if job.required else job.penalty
         for w_index, early, late, spec in variants:
             if group is not None:
                 groups[group].add_client(len(pv_clients))
@@ -154,18 +161,13 @@ def encode(
                     tw_early=early,
                     tw_late=late,
                     prize=prize if spec is None else prize + break_prize,
-                    required=False,
+                    required=must and group is None,
                     group=group,
                     name=job.id,
                 )
             )
 
-    matrices = [
-        np.ascontiguousarray(np.minimum(m[np.ix_(real, real)], MAX_VALUE))
-        for m in (distance, duration)
-    ]
-    for m in matrices:
-        np.fill_diagonal(m, 0)
+    matrices = [_submatrix(m, real) for m in (distance, duration)]
 
     # --- vehicle types: identical staff-days share one ------------------------------------------
     total_demand = sum(job.demand for job in jobs)
@@ -187,6 +189,9 @@ def encode(
             capacity[dim[f"break:{colour[break_key(b)]}"]] += 1
         length = sd.shift.end - sd.shift.start
         soft = length if balance is None else min(length, int(balance * length))
+        # the shift's window already bounds the route: no duration limit to check, as in PyVRP
+        # alone (the overtime fields only matter when balancing)
+        shift_duration = soft if soft < length else VehicleType().shift_duration
         key = (sd.start, sd.end, sd.shift, tuple(capacity), soft)
         if key in keys:
             vehicles[keys[key]].append(sd)
@@ -202,7 +207,7 @@ def encode(
                 end_depot=depot_index[sd.end],
                 tw_early=sd.shift.start,
                 tw_late=sd.shift.end,
-                shift_duration=soft,
+                shift_duration=shift_duration,
                 max_overtime=length - soft,
                 unit_overtime_cost=balance_cost if soft < length else 0,
                 unit_distance_cost=1 if objective == "distance" else 0,
@@ -233,8 +238,22 @@ def encode(
         pv_loc=pv_loc,
         big=big,
         required_prize=required_prize,
+        max_prize=max((c.prize for c in pv_clients), default=0),
         dims=dims,
     )
+
+
+def _submatrix(matrix: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """``matrix`` restricted to ``rows`` (and those columns), capped at PyVRP's MAX_VALUE, zero
+    diagonal; the matrix itself, not a copy, when it already is all that (PyVRP copies it)."""
+    if len(rows) != len(matrix) or (rows != np.arange(len(rows))).any():
+        matrix = matrix[np.ix_(rows, rows)]
+    if matrix.max(initial=0) > MAX_VALUE:
+        matrix = np.minimum(matrix, MAX_VALUE)
+    if matrix.diagonal().any():
+        matrix = matrix.copy()
+        np.fill_diagonal(matrix, 0)
+    return np.ascontiguousarray(matrix, dtype=np.int64)
 
 
 def _big_prize(problem: Problem, distance, duration) -> int:

@@ -1,0 +1,81 @@
+"""The domain gate: is a question about this KB's domain at all?
+
+A question about the weather, a joke, "你是机器人吗" or another trade's licence must be handed
+over (``reason="off_topic"``), not answered with three unrelated suggestions. The gate is
+relative to the KB it guards, so a bank's FAQ and a tobacco company's FAQ each keep their own
+domain. Features of a query:
+
+- ``char_coverage`` / ``word_coverage``: the IDF-weighted share of the query's character
+  bigrams (unigrams for a one-character query) and jieba words that occur somewhere in the KB;
+- dense mode only: ``kb_cosine``, the best raw (uncentred) e5 cosine to any KB phrasing, and
+  ``off_cosine``, the best cosine to the shipped off-domain prototypes (``offdomain_zh.txt``,
+  ~1,380 questions: weather, chit-chat, identity, jokes, sports, cooking, health, travel, other
+  trades … in standard, colloquial and dialect wording, written for the purpose from general
+  knowledge; a nearest-prototype cosine only covers what the list is near, hence its breadth).
+
+A logistic model over them gives p(off-domain); ``params.GATE_*`` (dense) and
+``params.LEXICAL_GATE_*`` hold its coefficients and threshold, fitted by
+``calibration.fit_gate`` on KB phrasings held out and their variants (in-domain) against the
+prototypes left out one at a time and another KB's phrasings (off-domain). The threshold keeps
+the simulated in-domain false-off-topic rate under ``calibration.GATE_FALSE_OFF``. Lexical-only
+mode uses coverage alone, with a threshold fitted on the same data.
+"""
+
+import math
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+from engines.qa.normalize import normalize
+
+PROTOTYPES = Path(__file__).with_name("offdomain_zh.txt")
+GATE_FEATURES = ("char_coverage", "word_coverage")
+DENSE_GATE_FEATURES = (*GATE_FEATURES, "kb_cosine", "off_cosine")
+
+
+def prototypes() -> list[str]:
+    """The off-domain prototype questions, normalised, in file order (comments skipped)."""
+    lines = PROTOTYPES.read_text(encoding="utf-8").splitlines()
+    texts = [normalize(line) for line in lines if line.strip() and not line.startswith("#")]
+    return [t for t in texts if t]
+
+
+def prototype_vectors(embedder) -> np.ndarray:
+    """Raw unit vectors of the prototypes, asked of the embedder on every engine build.
+
+    Cheap after the first time (embedders of one model share vectors in the process, and the
+    disk cache keeps them), and asking each time keeps them in that embedder's cache file.
+    """
+    return embedder.matrix(prototypes())
+
+
+def bigrams(char_tokens: list[str]) -> list[str]:
+    """The two-character tokens of ``tokens.chars`` output; the unigrams when there are none."""
+    pairs = [t for t in char_tokens if len(t) == 2 and not t.isascii()]
+    return pairs or char_tokens
+
+
+class Coverage:
+    """Document frequencies of a KB's tokens; IDF-weighted share of a query's tokens found."""
+
+    def __init__(self, docs: list[list[str]]):
+        self.size = len(docs)
+        self.df = Counter(t for doc in docs for t in set(doc))
+
+    def share(self, tokens: list[str], exclude: Counter | None = None) -> float:
+        """``exclude``: token → how many hidden docs hold it (their counts are taken off)."""
+        if not tokens:
+            return 0.0
+        total = found = 0.0
+        for token in set(tokens):
+            df = self.df.get(token, 0) - (exclude[token] if exclude else 0)
+            idf = math.log((self.size + 1) / (max(df, 0) + 0.5))
+            total += idf
+            found += idf if df > 0 else 0.0
+        return found / total if total > 0 else 0.0
+
+
+def gate_probability(features: list[float], bias: float, coef: tuple[float, ...]) -> float:
+    z = bias + sum(c * f for c, f in zip(coef, features, strict=True))
+    return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
