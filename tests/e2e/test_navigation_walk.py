@@ -11,19 +11,17 @@ The city is the demo city at its smallest (``seed_demo``), so every role has rea
 Set ``WALK_SHOTS=/some/dir`` to also keep a full-page screenshot of every page visited.
 """
 
-import io
 import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from demo import city as demo_city
-from tests.e2e.helpers import log_in
+from tests.e2e.helpers import log_in, seed_smallest_demo
 
 pytestmark = pytest.mark.e2e
 
@@ -159,19 +157,7 @@ class Problems:
 @pytest.fixture
 def demo_users(e2e_db, settings, tmp_path) -> dict[str, str]:
     """The smallest demo city with field work, and the role → user name of its log-ins."""
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-    call_command(
-        "seed_demo",
-        shops=30,
-        staff=6,
-        weeks=1,
-        request_weeks=1,
-        chat_weeks=1,
-        visit_weeks=1,
-        plan_iterations=50,
-        plan_seconds=5,
-        stdout=io.StringIO(),
-    )
+    seed_smallest_demo(settings, tmp_path)
     users = dict(ROLES)
     owner = next(login for login in demo_city.demo_logins() if login.role == "shop_owner")
     users["shop owner"] = owner.username
