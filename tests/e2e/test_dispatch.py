@@ -54,7 +54,7 @@ def test_a_booked_window_appears_in_the_published_route(page: Page, live_server,
     page.locator(f"input[name=service_item][value='{briefing.pk}']").check()
     page.locator(f"input[name=day][value='{day.isoformat()}']").check()
     open_window = page.locator("input[name=window_start]:not([disabled])").first
-    expect(open_window).to_be_attached()
+    expect(open_window).to_be_attached(timeout=15_000)  # the picker reloads for the chosen day
     open_window.check()
     page.locator("button.bk-confirm").click()
 
