@@ -15,8 +15,10 @@ Required jobs: PyVRP required clients, or prizes. A required job becomes a requi
 required client group when it has several windows or break variants) when the staff surely can
 serve every required job together, that is when a solution serving them all is in hand before
 the search:
-- with a warm start (optional jobs or breaks): the greedy's routes with the left-out required
-  jobs forced in serve them all and carry over to PyVRP whole (complete and feasible);
+- with a warm start and no optional job (staff owe breaks): the greedy's routes with the
+  left-out required jobs forced in serve them all and carry over to PyVRP whole (complete and
+  feasible). With optional jobs every job keeps a prize: on the city day (2,000 jobs, 1,459
+  optional left out) required clients made the travel 17 % longer for the same jobs;
 - otherwise (every job required, no breaks: Solomon / Gehring–Homberger style, the common case
   of a fleet with room): ``construct``'s nearest-neighbour routes serve them all.
 Then PyVRP's model has a feasible solution with every required client, its search keeps the best
@@ -185,7 +187,10 @@ def solve(
             lists = (distance.tolist(), duration.tolist())
             greedy = solve_greedy(problem, objective=objective, matrices=lists)
             routes_in = place_required(problem, greedy, windows_by_job, *lists)
-            covered = _serves_required(problem, routes_in, windows_by_job)
+            # With optional jobs the prizes stay: required clients there cost the city day
+            # ~17 % more travel (the search trades optional visits for them far worse).
+            optional = any(not j.required for j in problem.jobs)
+            covered = not optional and _serves_required(problem, routes_in, windows_by_job)
         else:
             built = construct(problem, windows_by_job, duration)
             covered = built is not None

@@ -61,14 +61,25 @@ def test_required_jobs_stay_prize_optional_when_the_staff_may_be_short():
     assert all(not c.required and c.prize > 0 for c in data.clients())
 
 
-def test_with_optional_jobs_the_warm_start_is_the_proof():
+def test_with_optional_jobs_every_job_keeps_its_prize():
+    # On a day of optional visits, required clients made the search trade them far worse.
     jobs = [Job("must", 1, 10, ANY), Job("extra", 2, 10, ANY, required=False, penalty=5)]
     p = problem(jobs, [StaffDay("li", "li", 0, DAY, 0, 0)], 2)
     solution = solve(p, time_limit_s=1.0, max_iterations=50)
     assert check(p, solution) == []
+    assert [u.job_id for u in solution.unassigned] == ["extra"]  # 20 more travel for a prize of 5
+    assert not solution.search.required_clients
+    must, extra = encoded(p, False).data.clients()
+    assert not must.required and must.prize > extra.prize == 5
+
+
+def test_with_breaks_only_the_warm_start_is_the_proof():
+    lunch = Break(TimeWindow(300, 400), 30)
+    jobs = [Job("a", 1, 10, ANY), Job("b", 2, 10, ANY)]
+    p = problem(jobs, [StaffDay("li", "li", 0, DAY, 0, 0, breaks=(lunch,))], 2)
+    solution = solve(p, time_limit_s=1.0, max_iterations=50)
+    assert check(p, solution) == [] and not solution.unassigned
     assert solution.search.required_clients
-    must, extra = encoded(p, True).data.clients()
-    assert must.required and not extra.required and extra.prize == 5
 
 
 def test_a_required_job_with_break_variants_is_a_required_group():
