@@ -38,12 +38,14 @@ import numpy as np
 from engines.qa import params
 from engines.qa.dense import Embedder, Progress, load_embedder
 from engines.qa.gate import (
+    NEIGHBOURS,
     Coverage,
     bigrams,
     domain_logit,
     fit_domain,
     gate_probability,
     prototype_vectors,
+    top_mean,
 )
 from engines.qa.normalize import canonical, normalize
 from engines.qa.tokens import chars, word_tokenizer, words
@@ -463,6 +465,7 @@ class QAEngine:
             if 0 <= exclude_prototype < len(off):
                 off[exclude_prototype] = -1.0
             values += [float(kb.max()), float(off.max()) if len(off) else -1.0]
+            values += [top_mean(kb, NEIGHBOURS), top_mean(off, NEIGHBOURS)]
             values.append(domain_logit(ranking.raw_query, self._domain))
         return values
 

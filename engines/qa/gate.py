@@ -12,6 +12,8 @@ domain. Features of a query:
   ~1,380 questions: weather, chit-chat, identity, jokes, sports, cooking, health, travel, other
   trades … in standard, colloquial and dialect wording, written for the purpose from general
   knowledge; a nearest-prototype cosine only covers what the list is near, hence its breadth);
+- dense mode only: ``kb_cosine_5`` and ``off_cosine_5``, the same over the five nearest (a
+  question near several prototypes is surer off-domain than one near a single line);
 - dense mode only: ``domain_logit``, a linear boundary in e5 space between this KB's phrasings
   and the prototypes (``fit_domain``, trained at every build, balanced): where the nearest
   neighbour only knows "close to one line", the boundary learns directions (weather-ness,
@@ -35,7 +37,16 @@ from engines.qa.normalize import normalize
 
 PROTOTYPES = Path(__file__).with_name("offdomain_zh.txt")
 GATE_FEATURES = ("char_coverage", "word_coverage")
-DENSE_GATE_FEATURES = (*GATE_FEATURES, "kb_cosine", "off_cosine", "domain_logit")
+DENSE_GATE_FEATURES = (
+    *GATE_FEATURES,
+    "kb_cosine",
+    "off_cosine",
+    "kb_cosine_5",
+    "off_cosine_5",
+    "domain_logit",
+)
+# kb_cosine_5 / off_cosine_5: the mean of the best NEIGHBOURS cosines (one lucky line counts less).
+NEIGHBOURS = 5
 # The boundary: logit = SCALE * (vector . direction) + bias over unit vectors.
 DOMAIN_SCALE = 5.0
 DOMAIN_STEPS = 300
@@ -113,3 +124,11 @@ def fit_domain(inside: np.ndarray, outside: np.ndarray) -> tuple[np.ndarray, flo
 def domain_logit(vector: np.ndarray, boundary: tuple[np.ndarray, float]) -> float:
     direction, bias = boundary
     return float(max(-30.0, min(30.0, DOMAIN_SCALE * float(vector @ direction) + bias)))
+
+
+def top_mean(cosines: np.ndarray, k: int) -> float:
+    """The mean of the ``k`` largest values (all of them when there are fewer)."""
+    if not len(cosines):
+        return -1.0
+    k = min(k, len(cosines))
+    return float(np.partition(cosines, len(cosines) - k)[-k:].mean())
