@@ -23,7 +23,6 @@ import datetime
 import random
 import threading
 import time
-from collections import defaultdict
 
 DATABASE = "postgresql"
 SHOPS = 50_000
@@ -113,65 +112,11 @@ def _week() -> list[datetime.date]:
 
 def _bookings(actor) -> int:
     """``BOOKINGS_PER_DAY`` a day, each reserved on a serving staff day that still fits it."""
-    from django.utils import timezone
+    from demo.dispatch import reserve_bookings
 
-    from customers.models import ServicePlan, Shop
-    from dispatch import bridge
-    from dispatch.models import Job, JobEvent, JobKind, WorkRules
-    from dispatch.roster import roster, serves
-
+    slots = tuple(datetime.time(h, m) for h in range(9, 16) for m in (0, 30))
     rng = random.Random(f"{SEED}:bookings")
-    rules = WorkRules.current()
-    days = _week()
-    by_day = defaultdict(list)
-    for rd in roster(days[0], days[-1]):
-        by_day[rd.day].append(rd)
-    items = {
-        plan.segment: [
-            i for i in plan.service_items.select_related("skill") if i.code != "routine_visit"
-        ]
-        for plan in ServicePlan.objects.prefetch_related("service_items")
-    }
-    shops = list(Shop.objects.filter(status=Shop.Status.ACTIVE).order_by("pk"))
-    reserved = defaultdict(list)
-    window = datetime.timedelta(minutes=rules.window_minutes)
-    slots = [datetime.time(h, m) for h in range(9, 16) for m in (0, 30)]
-    made = []
-    for day in days:
-        for _ in range(BOOKINGS_PER_DAY):
-            shop = rng.choice(shops)
-            item = rng.choice(items.get(shop.segment) or [None])
-            if item is None:
-                continue
-            start = timezone.make_aware(datetime.datetime.combine(day, rng.choice(slots)))
-            job = Job(
-                shop=shop,
-                kind=JobKind.BOOKING,
-                service_item=item,
-                duration_min=item.duration_min,
-                window_start=start,
-                window_end=start + window,
-                created_by_id=shop.owner_account_id,
-            )
-            job.pk = -(len(made) + 1)  # fit_day names jobs by id
-            for rd in sorted(
-                by_day[day], key=lambda r: (r.user_id != shop.account_manager_id, r.user_id)
-            ):
-                if not serves(rd, shop) or (item.skill and item.skill.code not in rd.skills):
-                    continue
-                if bridge.fit_day(rd, [*reserved[(rd.user_id, day)], job]).ok:
-                    job.assignee_id, job.planned_day = rd.user_id, day
-                    reserved[(rd.user_id, day)].append(job)
-                    made.append(job)
-                    break
-    for job in made:
-        job.pk = None
-    Job.objects.bulk_create(made, batch_size=1000)
-    JobEvent.objects.bulk_create(
-        (JobEvent(job_id=j.pk, kind=JobEvent.Kind.CREATED, actor_id=j.created_by_id) for j in made),
-        batch_size=1000,
-    )
-    return len(made)
+    return reserve_bookings(rng, _week(), BOOKINGS_PER_DAY, slots)
 
 
 def _urgent(actor) -> int:

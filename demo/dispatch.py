@@ -362,12 +362,26 @@ def _weekday(day: datetime.date) -> datetime.date:
 def _bookings(rng: random.Random, until: datetime.date, actor: User) -> int:
     """A few bookings a day over the next two weeks, each reserved on a staff member whose day
     still fits it (the same check the booking page uses)."""
-    rules = WorkRules.current()
     days = [until + datetime.timedelta(days=i) for i in range(BOOKING_DAYS * 7 // 5 + 2)]
     days = [d for d in days if d.weekday() < 5][:BOOKING_DAYS]
-    staff_days = roster(days[0], days[-1])
+    notes = ("", "", "下午店里人少，方便交流", "想了解新品陈列")
+    return reserve_bookings(rng, days, BOOKINGS_PER_DAY, _SLOTS, notes)
+
+
+def reserve_bookings(
+    rng: random.Random,
+    days: list[datetime.date],
+    per_day: int,
+    slots: tuple[datetime.time, ...],
+    notes: tuple[str, ...] = (),
+) -> int:
+    """``per_day`` bookings on each of ``days`` (the demo's and the city-week bench's): a random
+    active shop, a service of its plan other than the routine visit, a random slot; each
+    reserved on the first staff day that serves the shop (its account manager's first) and
+    still fits it (``bridge.fit_day``, the booking page's check). Returns how many were made."""
+    rules = WorkRules.current()
     by_day: dict[datetime.date, list[RosterDay]] = defaultdict(list)
-    for rd in staff_days:
+    for rd in roster(days[0], days[-1]):
         by_day[rd.day].append(rd)
     items = {
         plan.segment: [
@@ -382,13 +396,13 @@ def _bookings(rng: random.Random, until: datetime.date, actor: User) -> int:
     window = datetime.timedelta(minutes=rules.window_minutes)
     made = []
     for day in days:
-        for _ in range(BOOKINGS_PER_DAY):
+        for _ in range(per_day):
             shop = rng.choice(shops)
             choices = items.get(shop.segment) or []
             if not choices:
                 continue
             item = rng.choice(choices)
-            start = timezone.make_aware(datetime.datetime.combine(day, rng.choice(_SLOTS)))
+            start = timezone.make_aware(datetime.datetime.combine(day, rng.choice(slots)))
             job = Job(
                 shop=shop,
                 kind=JobKind.BOOKING,
@@ -396,8 +410,8 @@ def _bookings(rng: random.Random, until: datetime.date, actor: User) -> int:
                 duration_min=item.duration_min,
                 window_start=start,
                 window_end=start + window,
-                note=rng.choice(("", "", "下午店里人少，方便交流", "想了解新品陈列")),
-                created_by=shop.owner_account,
+                note=rng.choice(notes) if notes else "",
+                created_by_id=shop.owner_account_id,
             )
             job.pk = -(len(made) + 1)  # fit_day names jobs by id; the real ids come on insert
             for rd in sorted(
@@ -415,10 +429,13 @@ def _bookings(rng: random.Random, until: datetime.date, actor: User) -> int:
                     break
     for job in made:
         job.pk = None
-    Job.objects.bulk_create(made)
+    Job.objects.bulk_create(made, batch_size=1000)
     JobEvent.objects.bulk_create(
-        JobEvent(job_id=job.pk, kind=JobEvent.Kind.CREATED, actor_id=job.created_by_id)
-        for job in made
+        (
+            JobEvent(job_id=job.pk, kind=JobEvent.Kind.CREATED, actor_id=job.created_by_id)
+            for job in made
+        ),
+        batch_size=1000,
     )
     return len(made)
 

@@ -17,92 +17,6 @@ that standard text passes unchanged (``tests/test_lexicon.py`` holds both direct
 
 import re
 
-# Colloquial, dialect and typo forms → the form the KB most likely uses. Longest match wins.
-WORDS = {
-    # how / what / who (northern and central dialect, chat spellings)
-    "咋整": "怎么办",
-    "咋弄": "怎么办",
-    "咋搞": "怎么办",
-    "咋个办": "怎么办",
-    "咋办": "怎么办",
-    "怎么整": "怎么办",
-    "怎么弄": "怎么办",
-    "怎么搞": "怎么办",
-    "肿么办": "怎么办",
-    "咋样": "怎么样",
-    "咋个": "怎么",
-    "咋": "怎么",
-    "肿么": "怎么",
-    "为啥": "为什么",
-    "干啥": "干什么",
-    "干嘛": "干什么",
-    "弄啥": "干什么",
-    "啥时候": "什么时候",
-    "啥时": "什么时候",
-    "多会儿": "什么时候",
-    "啥子": "什么",
-    "啥": "什么",
-    "神马": "什么",
-    "什麽": "什么",
-    "俺们": "我们",
-    "俺": "我",
-    "咱们": "我们",
-    "咱": "我",
-    "木有": "没有",
-    "没得": "没有",
-    "莫得": "没有",
-    "冇": "没有",
-    "晓得": "知道",
-    "中不中": "行不行",
-    # the trade: ordering, the licence, money words
-    "定烟": "订烟",
-    "定货": "订货",
-    "定单": "订单",
-    "香烟": "卷烟",
-    "烟草证": "许可证",
-    "专卖证": "许可证",
-    "零售证": "许可证",
-    "许可症": "许可证",
-    "许可正": "许可证",
-    "扣歀": "扣款",
-    "帐单": "账单",
-    "帐户": "账户",
-    "帐号": "账号",
-    "对帐": "对账",
-    "结帐": "结账",
-    "注消": "注销",
-    # bank customers (the bq_faq KB)
-    "微粒货": "微粒贷",
-    "徽粒贷": "微粒贷",
-    "微利贷": "微粒贷",
-    "借贝": "借呗",
-    "花贝": "花呗",
-    "末通过": "未通过",
-}
-_WORDS = re.compile("|".join(sorted(map(re.escape, WORDS), key=len, reverse=True)))
-
-WEEKDAY = re.compile(r"(?:星期|礼拜)([一二三四五六几])")
-WEEK_SUNDAY = re.compile(r"(?:星期|礼拜)[天日]")
-# 这礼拜 / 下个星期 / 两个礼拜: a week, written as 周 (这周, 下周, 两周).
-WEEK_SPAN = re.compile(r"(这|下|上|每|本)个?(?:星期|礼拜)|个(?:星期|礼拜)")
-# 烟证 is the licence; 香烟证明 / 烟证据 are not.
-SMOKE_LICENCE = re.compile(r"烟证(?![明据实])")
-
-GREETING = re.compile(
-    r"^(?:(?:你好|您好|请问一下|请问下|请问|我想问一下|我想问下|想问一下|想问下|问一下|问下|"
-    r"麻烦问一下|麻烦问下|打扰一下|喂|哎|嗯)[\s,，、:：!！~～。]*)+"
-)
-CLAUSE_BREAK = re.compile(r"([\s?？!！。.,，~～、…;；:：\"'“”‘’()（）\[\]【】]+)")
-PARTICLES = "吗呢啊呀嘛哈咧嘞哇啦哦噢喔嗯捏涅"
-# 酒吧 and 网吧 end in 吧: 吧 goes only after a character that cannot make such a word.
-_KEEP_BEFORE_BA = set("酒网贴氧水")
-_KEEP_BEFORE_ME = set("怎什那这多要为")
-_KEEP_BEFORE_BU = set("不要得对是")
-A_NOT_A = re.compile(r"(?:行不行|中不中|成不成|可不可以|中不)$")
-TRAILING = " ?？!！。.,，~～、…;；:：\"'“”‘’)）]】"
-LEADING = " ,，、:：!！~～。"
-
-
 # The small map ``normalize`` always applied (typos and 咋/啥/俺): kept there for the intent and
 # time rules and the e5 encoder; ``WORDS`` adds the rest for the lexical side.
 BASIC_WORDS = {
@@ -128,6 +42,70 @@ BASIC_WORDS = {
     "肿么": "怎么",
     "为啥": "为什么",
 }
+
+# Colloquial, dialect and typo forms → the form the KB most likely uses. Longest match wins.
+WORDS = {
+    **BASIC_WORDS,
+    # how / what / who (northern and central dialect, chat spellings)
+    "咋整": "怎么办",
+    "咋弄": "怎么办",
+    "咋搞": "怎么办",
+    "咋个办": "怎么办",
+    "怎么整": "怎么办",
+    "怎么弄": "怎么办",
+    "怎么搞": "怎么办",
+    "肿么办": "怎么办",
+    "咋个": "怎么",
+    "干啥": "干什么",
+    "干嘛": "干什么",
+    "弄啥": "干什么",
+    "啥时": "什么时候",
+    "多会儿": "什么时候",
+    "啥子": "什么",
+    "咱们": "我们",
+    "咱": "我",
+    "莫得": "没有",
+    "冇": "没有",
+    "晓得": "知道",
+    "中不中": "行不行",
+    # the trade: ordering, the licence, money words
+    "定烟": "订烟",
+    "定货": "订货",
+    "定单": "订单",
+    "香烟": "卷烟",
+    "烟草证": "许可证",
+    "专卖证": "许可证",
+    "零售证": "许可证",
+    "扣歀": "扣款",
+    "帐单": "账单",
+    "帐户": "账户",
+    "帐号": "账号",
+    "对帐": "对账",
+    "结帐": "结账",
+    "注消": "注销",
+}
+_WORDS = re.compile("|".join(sorted(map(re.escape, WORDS), key=len, reverse=True)))
+
+WEEKDAY = re.compile(r"(?:星期|礼拜)([一二三四五六几])")
+WEEK_SUNDAY = re.compile(r"(?:星期|礼拜)[天日]")
+# 这礼拜 / 下个星期 / 两个礼拜: a week, written as 周 (这周, 下周, 两周).
+WEEK_SPAN = re.compile(r"(这|下|上|每|本)个?(?:星期|礼拜)|个(?:星期|礼拜)")
+# 烟证 is the licence; 香烟证明 / 烟证据 are not.
+SMOKE_LICENCE = re.compile(r"烟证(?![明据实])")
+
+GREETING = re.compile(
+    r"^(?:(?:你好|您好|请问一下|请问下|请问|我想问一下|我想问下|想问一下|想问下|问一下|问下|"
+    r"麻烦问一下|麻烦问下|打扰一下|喂|哎|嗯)[\s,，、:：!！~～。]*)+"
+)
+CLAUSE_BREAK = re.compile(r"([\s?？!！。.,，~～、…;；:：\"'“”‘’()（）\[\]【】]+)")
+PARTICLES = "吗呢啊呀嘛哈咧嘞哇啦哦噢喔嗯捏涅"
+# 酒吧 and 网吧 end in 吧: 吧 goes only after a character that cannot make such a word.
+_KEEP_BEFORE_BA = set("酒网贴氧水")
+_KEEP_BEFORE_ME = set("怎什那这多要为")
+_KEEP_BEFORE_BU = set("不要得对是")
+A_NOT_A = re.compile(r"(?:行不行|中不中|成不成|可不可以|中不)$")
+TRAILING = " ?？!！。.,，~～、…;；:：\"'“”‘’)）]】"
+LEADING = " ,，、:：!！~～。"
 
 
 def _word(match: re.Match) -> str:
