@@ -1,12 +1,14 @@
 """A shop books a window, the dispatcher optimises and publishes, the visit shows on the board;
 a field staff member checks in and out on the phone and the visit lands in the shop's history."""
 
+import contextlib
 import datetime
 import re
 
 import pytest
 from django.utils import timezone
 from PIL import Image
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, expect
 
 from accounts.models import Role
@@ -43,6 +45,27 @@ def next_working_day() -> datetime.date:
     while day.weekday() >= 5:
         day += datetime.timedelta(days=1)
     return day
+
+
+def test_the_last_choice_wins_when_the_picker_answers_out_of_order(page: Page, live_server, city):
+    """A quick owner picks a service, then a day, before the first reload has come back: the
+    day's reload must win, not the older one without the day (hx-sync replaces it)."""
+    day = next_working_day()
+    briefing = item("policy_briefing")
+    log_in(page, live_server.url, city["owner"].username)
+    page.goto(f"{live_server.url}/portal/bookings/new/")
+    held = []
+    page.route("**/portal/bookings/windows/**", lambda route: held.append(route))  # see below
+    page.locator(f"input[name=service_item][value='{briefing.pk}']").check()
+    page.locator(f"input[name=day][value='{day.isoformat()}']").check()
+    page.wait_for_timeout(500)
+    for route in held:  # the service's reload first, then the day's
+        with contextlib.suppress(PlaywrightError):  # one htmx dropped: nothing to answer
+            route.continue_()
+        page.wait_for_timeout(500)
+    page.unroute("**/portal/bookings/windows/**")
+    expect(page.locator(f"input[name=day][value='{day.isoformat()}']")).to_be_checked()
+    expect(page.locator("input[name=window_start]:not([disabled])").first).to_be_attached()
 
 
 def test_a_booked_window_appears_in_the_published_route(page: Page, live_server, city):
