@@ -15,6 +15,8 @@ urlpatterns = [
     path("knowledge/", include("knowledge.urls_console")),
     path("dispatch/", include("dispatch.urls_console")),
     path("roster/", include("dispatch.urls_roster")),
+    path("quality/", include("quality.urls_console")),
+    path("dashboards/", include("dashboards.urls")),
     path("field/", include("dispatch.urls_field")),
     path("segments/", views.segments, name="segments"),
     path("segments/preview/", views.segment_preview, name="segment_preview"),

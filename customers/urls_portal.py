@@ -11,4 +11,5 @@ urlpatterns = [
     path("requests/", include("servicedesk.urls_portal")),
     path("ask/", include("knowledge.urls_portal")),
     path("bookings/", include("dispatch.urls_portal")),
+    path("surveys/", include("quality.urls_portal")),
 ]

@@ -27,6 +27,7 @@ from customers.models import District, Grid, SegmentChange, Shop
 from demo import data, draw, history, requests, sql, territory
 from demo.people import Namer
 from dispatch.models import Job, Plan
+from quality.models import CsatRating, Initiative, Instrument, Wave
 from servicedesk.models import (
     Comment,
     EscalationFiring,
@@ -369,6 +370,10 @@ def reset() -> dict[str, int]:
     ]
     steps = (
         # Routes protect their staff and jobs their shops: the field work goes first.
+        ("survey waves", Wave.objects.all()),
+        ("service initiatives", Initiative.objects.all()),
+        ("initiative questionnaires", Instrument.objects.filter(kind=Instrument.Kind.FUNNEL)),
+        ("satisfaction ratings", CsatRating.objects.all()),
         ("plans", Plan.objects.all()),
         ("jobs", Job.objects.all()),
         # A request protects its shop: requests and everything hanging on them go first.

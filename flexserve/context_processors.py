@@ -30,6 +30,12 @@ def navigation(request: HttpRequest) -> dict[str, object]:
             "roster": policy.has_perm(user, Perm.DISPATCH_VIEW)
             or policy.has_perm(user, Perm.VISIT_WORK),
             "field": policy.has_perm(user, Perm.VISIT_WORK),
+            "surveys": policy.has_perm(user, Perm.PORTAL_USE)
+            and policy.has_perm(user, Perm.SURVEY_ANSWER),
+            "quality": policy.has_perm(user, Perm.CONSOLE_USE)
+            and policy.has_perm(user, Perm.QUALITY_VIEW),
+            "dashboards": policy.has_perm(user, Perm.CONSOLE_USE)
+            and policy.has_perm(user, Perm.QUALITY_VIEW),
             # A callable: the template calls it only where the header is drawn (not in partials).
             "unread": partial(_unread, user),
         }

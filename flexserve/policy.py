@@ -89,6 +89,9 @@ class Perm(StrEnum):
     DISPATCH_VIEW = "dispatch_view"  # the board, every route and roster
     DISPATCH_PLAN = "dispatch_plan"  # optimise, move by hand, insert urgent jobs, publish, rosters
     WORK_RULES_EDIT = "work_rules_edit"  # the company's working-time and booking rules
+    SURVEY_ANSWER = "survey_answer"  # answer the own shop's surveys and satisfaction ratings
+    QUALITY_VIEW = "quality_view"  # survey results, satisfaction and dashboards in scope
+    QUALITY_MANAGE = "quality_manage"  # instruments, waves, initiatives and goals
 
 
 _STAFF_READ = {
@@ -105,6 +108,7 @@ _STAFF_READ = {
     Perm.REQUEST_WORK,
     Perm.KNOWLEDGE_VIEW,
     Perm.BOOKING_MAKE,
+    Perm.QUALITY_VIEW,
 }
 _FIELD = {Perm.VISIT_WORK}
 _DISPATCH = {
@@ -121,6 +125,7 @@ _MANAGE = {
     Perm.REQUEST_OVERRIDE,
     Perm.KNOWLEDGE_EDIT,
     Perm.WORK_RULES_EDIT,
+    Perm.QUALITY_MANAGE,
 } | _DISPATCH
 _ADMINISTER = {
     Perm.SHOP_IMPORT,
@@ -140,6 +145,7 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
             Perm.REQUEST_VIEW,
             Perm.QA_ASK,
             Perm.BOOKING_MAKE,
+            Perm.SURVEY_ANSWER,
         }
     ),
     Role.ACCOUNT_MANAGER: frozenset(_STAFF_READ | _FIELD),

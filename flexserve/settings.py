@@ -73,6 +73,8 @@ INSTALLED_APPS = [
     "servicedesk",
     "knowledge",
     "dispatch",
+    "quality",
+    "dashboards",
 ]
 
 MIDDLEWARE = [
@@ -181,6 +183,9 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 600.0,
     },
     "discard-stale-urgent": {"task": "dispatch.discard_stale_urgent", "schedule": 600.0},
+    "invite-csat": {"task": "quality.invite_due_ratings", "schedule": 300.0},
+    "notify-open-waves": {"task": "quality.notify_open_waves", "schedule": 60.0},
+    "refresh-dashboard-rollups": {"task": "dashboards.refresh_rollups", "schedule": 900.0},
 }
 # How the embedded mode runs long tasks: "thread" lets a page poll progress while an import
 # runs; "sync" runs them before the request returns (tests).

@@ -11,19 +11,33 @@ import os
 import sys
 import threading
 import time
+from collections.abc import Callable
 
 from django.conf import settings
 from django.db import close_old_connections
 
 logger = logging.getLogger(__name__)
 INTERVAL_SECONDS = 60
+# Periodic work of the apps above this one (they register in their AppConfig.ready): the loop
+# runs it without servicedesk importing them. Each must be idempotent, as beat runs it too.
+_REGISTERED: dict[str, Callable[[], int]] = {}
+
+
+def register(name: str, work: Callable[[], int]) -> None:
+    _REGISTERED[name] = work
 
 
 def run_periodic_once() -> dict[str, int]:
     from servicedesk import escalation, outbox
 
     result = escalation.escalations_run()
-    return {"escalations": result.fired, "breaches": result.breaches, "sent": outbox.sweep()}
+    counts = {"escalations": result.fired, "breaches": result.breaches, "sent": outbox.sweep()}
+    for name, work in _REGISTERED.items():
+        try:
+            counts[name] = work()
+        except Exception:  # one app's failure does not stop the others' work
+            logger.exception("Periodic work %s failed", name)
+    return counts
 
 
 def loop(interval: float = INTERVAL_SECONDS, stop: threading.Event | None = None) -> None:

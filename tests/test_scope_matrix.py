@@ -8,12 +8,16 @@ path parameter this module cannot fill, a write operation without a valid body i
 ``WRITE_BODIES``, or a page form without a valid body in ``PAGE_BODIES``, fails the test, so
 whoever adds one says here what it touches. Every body is proven valid by a call of a role allowed
 to make it (an administrator, or the other shop's owner for the portal) that succeeds, so a
-refusal seen by the restricted roles is the policy at work, not a validation error.
+refusal seen by the restricted roles is the policy at work, not a validation error. Pages that
+read more with a query (a dashboard's filters, the list behind a figure) are also read with the
+queries of ``PAGE_QUERIES``, aimed at the other shop.
 """
 
 import datetime
 import io
+import json
 import re
+import secrets
 import zipfile
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -22,6 +26,7 @@ import pytest
 from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 
 from accounts.models import Department, Role
 from accounts.tests.factories import UserFactory
@@ -36,6 +41,9 @@ from customers.tests.factories import ShopFactory
 from dispatch.tests import factories as field
 from flexserve import policy
 from flexserve.api import api
+from quality import shipped
+from quality.models import CsatRating, Initiative, Instrument, Invitation, Wave
+from quality.services import csat, initiatives, surveys
 
 SKIPPED_PAGE_PREFIXES = ("admin/", "api/", "i18n/", "static/", "media/")
 REFUSED = {401, 403, 404}
@@ -74,7 +82,17 @@ def world(settings, shop_owner, shop, other_shop, other_shop_owner, account_mana
     admin = UserFactory(username="matrix-admin", role=Role.ADMIN)
     draft = SegmentRuleSet.objects.create(version=2, note="draft", created_by=admin)
     draft.rules.create(position=1, segment="core", grade_min=28, star_min=5)
+    # Service quality: waves and initiatives are company records a restricted role may read,
+    # so the other shop answered a named wave and an initiative's funnel survey, and rated a
+    # contact (each with the secret): a page of them that showed who answered would show it.
+    answered_wave, answered_token = _answered_wave(admin, other_shop, other_shop_owner)
+    initiative = _surveyed_initiative(admin, other_shop, other_shop_owner)
+    rated = CsatRating.objects.get(pk=_pending_rating(admin, other_shop))
+    csat.csat_rate(
+        actor=other_shop_owner, rating_id=rated.pk, score=2, reason="slow", comment=SECRET
+    )
     markers = [other_shop.licence_no, other_shop.name, other_shop.phone, order.number, SECRET]
+    markers.append(answered_token)
     ids: dict[str, Callable[[], int]] = {
         "shop_id": lambda: other_shop.pk,
         "order_id": lambda: order.pk,
@@ -93,6 +111,12 @@ def world(settings, shop_owner, shop, other_shop, other_shop_owner, account_mana
         "turn_id": lambda: _chat_turn(other_shop, other_shop_owner).pk,
         "version": lambda: 1,
         "entry_id": lambda: apps.get_model("knowledge", "Entry").objects.order_by("pk")[0].pk,
+        # A fresh invitation (answered once) and rating (rated once) of the other shop per call.
+        "token": lambda: _open_invitation(other_shop, other_shop_owner).token,
+        "rating_id": lambda: _pending_rating(admin, other_shop),
+        # Waves and initiatives are the company's: those the other shop answered.
+        "wave_id": lambda: answered_wave.pk,
+        "initiative_id": lambda: initiative.pk,
     }
     # Field work of the other shop, served by a field staff member of its grid.
     staff = field.field_staff(grids=[other_shop.grid], username="matrix-field").user
@@ -123,6 +147,12 @@ def world(settings, shop_owner, shop, other_shop, other_shop_owner, account_mana
             "request_id": lambda: _resolved_request(admin, other_shop).pk,
             "action": lambda: "close",
         },
+        # The answers of a wave the other shop has not answered yet (a shop answers once).
+        "/console/quality/waves/<int:wave_id>/import/": ids
+        | {"wave_id": lambda: _open_invitation(other_shop, other_shop_owner).wave_id},
+        # A type is changed to another one: a fresh initiative, still standard.
+        "/console/quality/initiatives/<int:initiative_id>/type/": ids
+        | {"initiative_id": lambda: _initiative(admin).pk},
         # Closing a shop would stop every later record of it: a fresh shop of the same grid.
         "/console/shops/<int:shop_id>/status/": ids
         | {"shop_id": lambda: ShopFactory(grid=other_shop.grid).pk},
@@ -139,6 +169,13 @@ def world(settings, shop_owner, shop, other_shop, other_shop_owner, account_mana
         "admin": admin,
         "roles": roles,
         "other_shop_owner": other_shop_owner,
+        "answered_token": answered_token,
+        # Query values aimed at the other shop (PAGE_QUERIES).
+        "query_values": {
+            "grid": other_shop.grid_id,
+            "district": other_shop.grid.district_id,
+            "staff": rated.request.assignee_id,
+        },
     }
 
 
@@ -320,6 +357,152 @@ def _support_task(admin, shop) -> int:
     ).pk
 
 
+def _servqual() -> Instrument:
+    return Instrument.objects.get(code=shipped.CODE)
+
+
+def _servqual_answers(comment: str = "") -> dict[str, Any]:
+    """Every item of the shipped SERVQUAL answered (E 6, P 5), 100 points spread evenly."""
+    answers: dict[str, Any] = {code: {"e": 6, "p": 5} for code, *_ in shipped.ITEMS}
+    answers[shipped.POINTS_CODE] = {code: 20 for code, _name in shipped.DIMENSIONS}
+    if comment:
+        answers[shipped.COMMENT_CODE] = comment
+    return answers
+
+
+def _servqual_form() -> dict[str, str]:
+    """The same answers as the portal's survey form posts them, submitted."""
+    form = {"action": "submit"}
+    for code, *_ in shipped.ITEMS:
+        form[f"{code}__e"], form[f"{code}__p"] = "6", "5"
+    for code, _name in shipped.DIMENSIONS:
+        form[f"{shipped.POINTS_CODE}__{code}"] = "20"
+    return form
+
+
+def _servqual_xlsx(shop) -> SimpleUploadedFile:
+    """A phone answers file of one row, ``shop``'s, in the import's documented columns."""
+    from openpyxl import Workbook
+
+    headers, row = ["店铺编码"], [shop.licence_no]
+    for code, *_ in shipped.ITEMS:
+        headers += [f"{code} E", f"{code} P"]
+        row += [6, 5]
+    for code, _name in shipped.DIMENSIONS:
+        headers.append(f"{shipped.POINTS_CODE} {code}")
+        row.append(20)
+    book = Workbook()
+    book.active.append(headers)
+    book.active.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return SimpleUploadedFile(
+        "answers.xlsx",
+        buffer.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+def _local_input(moment: datetime.datetime) -> str:
+    """A moment as a datetime-local field posts it."""
+    return timezone.localtime(moment).strftime("%Y-%m-%dT%H:%M")
+
+
+def _open_invitation(shop, owner) -> Invitation:
+    """A fresh invitation of ``shop`` to an open SERVQUAL wave of its own (a shop is invited
+    once per wave, and answers once), not answered: a draft holds the secret as its comment,
+    so a survey page or answer shown to anyone else would show it."""
+    now = timezone.now()
+    wave = Wave.objects.create(
+        instrument=_servqual(),
+        name="矩阵调查",
+        opens_at=now - datetime.timedelta(hours=1),
+        closes_at=now + datetime.timedelta(days=7),
+        invited=1,
+    )
+    invitation = Invitation.objects.create(
+        wave=wave, shop=shop, token=secrets.token_urlsafe(32), invited_at=now
+    )
+    answers = {shipped.COMMENT_CODE: SECRET}
+    surveys.response_save(actor=owner, token=invitation.token, answers=answers, submit=False)
+    return invitation
+
+
+def _answered_wave(admin, shop, owner) -> tuple[Wave, str]:
+    """An open, named SERVQUAL wave to every shop that ``shop`` answered, its comment the
+    secret: a page of the wave showing who answered or what they wrote would show it."""
+    now = timezone.now()
+    wave = surveys.wave_create(
+        actor=admin,
+        instrument_id=_servqual().pk,
+        name="矩阵服务质量调查",
+        opens_at=now - datetime.timedelta(hours=1),
+        closes_at=now + datetime.timedelta(days=7),
+    )
+    token = Invitation.objects.get(wave=wave, shop=shop).token
+    surveys.response_save(actor=owner, token=token, answers=_servqual_answers(SECRET), submit=True)
+    return wave, token
+
+
+def _pending_rating(admin, shop) -> int:
+    """A fresh rating of ``shop`` waiting for its score, after a resolved request of it."""
+    now = timezone.now()
+    return CsatRating.objects.create(
+        shop=shop,
+        source=CsatRating.Source.REQUEST,
+        request=_resolved_request(admin, shop),
+        staff=admin,
+        contact_at=now - datetime.timedelta(hours=2),
+        invited_at=now - datetime.timedelta(hours=1),
+        expires_at=now + datetime.timedelta(days=7),
+    ).pk
+
+
+def _initiative(admin, **extra) -> Initiative:
+    """A standard initiative for every shop, owned by the administrator (a unique code)."""
+    return initiatives.initiative_create(
+        actor=admin,
+        code=f"matrix-{next(_serial)}",
+        name="矩阵举措",
+        type="standard",
+        starts_on=_today() - datetime.timedelta(days=30),
+        ends_on=_today() + datetime.timedelta(days=60),
+        owner_id=admin.pk,
+        **extra,
+    )
+
+
+def _surveyed_initiative(admin, shop, owner) -> Initiative:
+    """An initiative of a service item with a goal and a named funnel survey that ``shop``
+    answered (aware, interested, tried, rated 5)."""
+    initiative = _initiative(admin, service_item_id=field.item("policy_briefing").pk)
+    initiatives.goal_set(
+        actor=admin,
+        initiative_id=initiative.pk,
+        metric="awareness",
+        baseline=0.3,
+        target=0.6,
+        starts_on=_today(),
+        deadline=_today() + datetime.timedelta(days=60),
+        owner_id=admin.pk,
+    )
+    now = timezone.now()
+    wave = initiatives.funnel_wave_create(
+        actor=admin,
+        initiative_id=initiative.pk,
+        name="矩阵举措调查",
+        opens_at=now - datetime.timedelta(hours=1),
+        closes_at=now + datetime.timedelta(days=7),
+    )
+    surveys.response_save(
+        actor=owner,
+        token=Invitation.objects.get(wave=wave, shop=shop).token,
+        answers={"aware": 0, "interested": 0, "tried": 0, "rating": 5},
+        submit=True,
+    )
+    return initiative
+
+
 def _shop_body(world, serial: int) -> dict[str, Any]:
     other = world["other_shop"]
     return {
@@ -466,6 +649,35 @@ WRITE_BODIES: dict[tuple[str, str], Callable[[dict], dict[str, Any] | None]] = {
             ),
         }
     },
+    ("POST", "/api/quality/surveys/{token}"): lambda w: {
+        "answers": _servqual_answers(),
+        "submit": True,
+    },
+    ("POST", "/api/quality/ratings/{rating_id}"): lambda w: {"score": 5},
+    ("POST", "/api/quality/waves"): lambda w: {
+        "instrument_id": _servqual().pk,
+        "name": "矩阵调查",
+        "opens_at": (timezone.now() + datetime.timedelta(hours=1)).isoformat(),
+        "closes_at": (timezone.now() + datetime.timedelta(days=8)).isoformat(),
+        "target": {"grids": [w["other_shop"].grid_id]},
+    },
+    ("POST", "/api/quality/initiatives"): lambda w: {
+        "code": f"matrix-{next(_serial)}",
+        "name": "矩阵举措",
+        "type": "standard",
+        "starts_on": _today().isoformat(),
+        "ends_on": (_today() + datetime.timedelta(days=90)).isoformat(),
+        "owner_id": w["admin"].pk,
+        "target": {"grids": [w["other_shop"].grid_id]},
+    },
+    ("POST", "/api/quality/initiatives/{initiative_id}/goals"): lambda w: {
+        "metric": "interest",
+        "baseline": 0.2,
+        "target": 0.5,
+        "starts_on": _today().isoformat(),
+        "deadline": (_today() + datetime.timedelta(days=60)).isoformat(),
+        "owner_id": w["admin"].pk,
+    },
 }
 
 
@@ -479,6 +691,9 @@ SHOP_WRITES = {
     ("POST", "/api/knowledge/turns/{turn_id}/pick"),
     ("POST", "/api/knowledge/turns/{turn_id}/rate"),
     ("POST", "/api/knowledge/conversations/{conversation_id}/handover"),
+    # The shop answers its own survey and rates its own contacts.
+    ("POST", "/api/quality/surveys/{token}"),
+    ("POST", "/api/quality/ratings/{rating_id}"),
 }
 # Writes only the field staff member a visit is planned for makes: their positive control.
 FIELD_WRITES = {
@@ -701,6 +916,54 @@ PAGE_BODIES: dict[str, Callable[[dict], dict[str, Any]]] = {
     "/console/segments/apply/": lambda w: _RULE_EDITOR,
     "/console/plans/<int:plan_id>/edit/": _plan_form,
     "/imports/": lambda w: WRITE_BODIES[("POST", "/api/imports/jobs")](w)["multipart"],
+    "/portal/surveys/<str:token>/": lambda w: _servqual_form(),
+    "/portal/surveys/ratings/<int:rating_id>/": lambda w: {
+        "score": "5",
+        "reason": "",
+        "comment": "矩阵",
+    },
+    "/console/quality/waves/new/": lambda w: {
+        "instrument": _servqual().pk,
+        "name": "矩阵调查",
+        "opens_at": _local_input(timezone.now() + datetime.timedelta(hours=1)),
+        "closes_at": _local_input(timezone.now() + datetime.timedelta(days=8)),
+        "audience": "shops",
+        "grids": [w["other_shop"].grid_id],
+    },
+    "/console/quality/waves/<int:wave_id>/remind/": lambda w: {},
+    "/console/quality/waves/<int:wave_id>/import/": lambda w: {
+        "channel": "phone",
+        "file": _servqual_xlsx(w["other_shop"]),
+    },
+    "/console/quality/initiatives/new/": lambda w: {
+        "code": f"matrix-{next(_serial)}",
+        "name": "矩阵举措",
+        "type": "standard",
+        "description": "矩阵",
+        "channels": ["visit"],
+        "service_item_id": "",
+        "starts_on": _today().isoformat(),
+        "ends_on": (_today() + datetime.timedelta(days=90)).isoformat(),
+        "owner_id": w["admin"].pk,
+        "grids": [w["other_shop"].grid_id],
+    },
+    "/console/quality/initiatives/<int:initiative_id>/type/": lambda w: {
+        "to_type": "extended",
+        "reason": "矩阵",
+    },
+    "/console/quality/initiatives/<int:initiative_id>/goals/": lambda w: {
+        "metric": "interest",
+        "baseline": "20",
+        "target": "50",
+        "starts_on": _today().isoformat(),
+        "deadline": (_today() + datetime.timedelta(days=60)).isoformat(),
+        "owner_id": w["admin"].pk,
+    },
+    "/console/quality/initiatives/<int:initiative_id>/waves/": lambda w: {
+        "name": "矩阵举措调查",
+        "opens_at": _local_input(timezone.now() + datetime.timedelta(hours=1)),
+        "closes_at": _local_input(timezone.now() + datetime.timedelta(days=8)),
+    },
 }
 # Page forms that write nothing (a preview, the log-out) or only the caller's own rows (marking
 # their notifications read): they may answer anyone, and must still change nothing of others'.
@@ -720,6 +983,35 @@ PAGE_OWN_SHOP = {"/portal/requests/new/", "/portal/bookings/new/"}
 # shop that does not exist, with the form again (422, "Choose a shop from the list.").
 PAGE_SHOP_PICKED_FROM_SCOPE = {"/console/requests/new/"}
 _ERROR_MARKERS = ('data-error-code="', 'class="field-error"', 'class="errorlist', "has-error")
+# Pages that read more with a query (filters, the list behind a figure, a breakdown): each is
+# read with these too, aimed at the other shop ({grid}, {district}: its own; {staff}: who owns
+# its requests). Each is proven valid for an administrator by
+# test_every_page_query_is_valid_for_an_administrator.
+PAGE_QUERIES: dict[str, tuple[str, ...]] = {
+    "/console/dashboards/": ("grid={grid}", "district={district}", "format=xlsx"),
+    "/console/dashboards/staff/": ("grid={grid}", "staff={staff}&sort=csat", "format=xlsx"),
+    "/console/dashboards/requests/": (
+        "metric=created",
+        "metric=resolved",
+        "metric=responded",
+        "metric=untouched",
+        "metric=created&grid={grid}",
+        "metric=resolved&district={district}&staff={staff}",
+    ),
+    "/console/quality/waves/<int:wave_id>/": ("by=grid", "by=staff", "by=district"),
+}
+# The queries that show an administrator the other shop's records: the same reads show a
+# restricted role none of them.
+PAGE_QUERIES_SHOWING_THE_OTHER_SHOP = {
+    ("/console/dashboards/requests/", "metric=created"),
+    ("/console/dashboards/requests/", "metric=resolved"),
+    ("/console/dashboards/requests/", "metric=created&grid={grid}"),
+    ("/console/dashboards/requests/", "metric=resolved&district={district}&staff={staff}"),
+}
+
+
+def _page_queries(world, route: str) -> list[str]:
+    return [query.format(**world["query_values"]) for query in PAGE_QUERIES.get(route, ())]
 
 
 def _page_control(world, route: str):
@@ -807,7 +1099,15 @@ def _body_text(response) -> str:
                 for name in book.namelist()
                 if name.endswith(".xml")
             )
-    return content.decode("utf-8", "ignore")
+    text = content.decode("utf-8", "ignore")
+    if response.get("Content-Type", "").startswith("application/json"):
+        # The API escapes non-ASCII text ("\u95e8"): read it as written, or no Chinese marker
+        # (a shop's name, the secret) could ever be found in an answer.
+        try:
+            return json.dumps(json.loads(text), ensure_ascii=False)
+        except ValueError:
+            return text
+    return text
 
 
 def _snapshot() -> dict[str, object]:
@@ -912,6 +1212,8 @@ def test_no_page_reaches_another_shops_data(client_for, world, role):
         url = _fill(route, world["ids"], world["path_ids"])
         client.force_login(user)  # a POST to the log-out page must not blind the later calls
         statuses.append(_check_read(client, url, world["markers"], role))
+        for query in _page_queries(world, route):
+            _check_read(client, f"{url}?{query}", world["markers"], role)
         client.force_login(user)
         if route not in PAGE_BODIES:
             # Not a form (test_every_page_form_body_is_valid holds that): a POST is refused.
@@ -976,12 +1278,45 @@ def test_every_page_form_body_is_valid(client_for, world):
     assert set(forms) == set(PAGE_BODIES), "PAGE_BODIES names a page that is not in the URL conf"
 
 
+def test_every_page_query_is_valid_for_an_administrator(client_for, world):
+    """The positive control of PAGE_QUERIES: each read answers an administrator with no form
+    error (the filter was taken, not dropped), and those aimed at the other shop's records show
+    them."""
+    client = client_for(world["admin"])
+    assert set(PAGE_QUERIES) <= set(_page_routes()), "PAGE_QUERIES names a page not in the URL conf"
+    problems = []
+    for route, queries in PAGE_QUERIES.items():
+        url = _fill(route, world["ids"], world["path_ids"])
+        for template in queries:
+            query = template.format(**world["query_values"])
+            response = client.get(f"{url}?{query}")
+            text = _body_text(response)
+            errors = [m for m in _ERROR_MARKERS if m in text]
+            shown = [m for m in world["markers"] if m in text]
+            if response.status_code != 200 or errors:
+                problems.append(f"GET {url}?{query} answered {response.status_code} {errors}")
+            elif (route, template) in PAGE_QUERIES_SHOWING_THE_OTHER_SHOP and not shown:
+                problems.append(f"GET {url}?{query} shows none of the other shop's records")
+    assert not problems, "\n".join(problems)
+
+
 def test_the_matrix_would_notice_a_leak(client_for, world, dispatcher):
     """The same check fails for a role that may see every shop: the markers are really there."""
     client = client_for(dispatcher)
     url = f"/api/customers/shops/{world['ids']['shop_id']()}"
     with pytest.raises(AssertionError, match="shows another shop's data"):
         _check_read(client, url, world["markers"], "dispatcher")
+
+
+def test_the_matrix_would_notice_a_survey_leak(client_for, world):
+    """The other shop's own surveys, the one it answered and a fresh one as the matrix fills
+    ``token``, show the secret (and the answered one its link's token): the markers really are
+    in the quality records the restricted roles are walked through."""
+    client = client_for(world["other_shop_owner"])
+    for token in (world["answered_token"], world["ids"]["token"]()):
+        for url in (f"/api/quality/surveys/{token}", f"/portal/surveys/{token}/"):
+            with pytest.raises(AssertionError, match="shows another shop's data"):
+                _check_read(client, url, world["markers"], "other_shop_owner")
 
 
 def test_shop_owner_still_reads_their_own_order(client_for, world, shop_owner):

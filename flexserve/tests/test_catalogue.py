@@ -62,6 +62,13 @@ SAME_MEANING_ACROSS_APPS = frozenset(
     # controls and navigation; "Start" is a time label and a button, 开始 fits both
     | {"Breadcrumbs", "All", "Show", "Save", "Edit", "After", "New", "Export", "Search", "Reset"}
     | {"Start", "Actions", "Cancel", "You", "Ask", "Send", "Import", "Notifications"}
+    # survey answers, ratings and orders: answered, submitted, a comment or a reason mean the
+    # same for a survey as for a question, an order or a request
+    | {"Answered", "Submitted", "Comment", "comment", "Reason", "reason", "State", "state"}
+    | {"Grid", "class", "question", "answer", "channel", "optional", "required", "Waiting"}
+    # dashboard and report headings: a request, its type, channel and assignee, a period
+    | {"Assignee", "CSAT", "Channel", "Code", "Current", "Dashboards", "Day", "Period", "Rank"}
+    | {"Request", "Resolved", "Share", "Source", "Stage", "Type", "type", "h", "hours"}
 )
 
 

@@ -4,22 +4,12 @@
 (function () {
   "use strict";
 
-  var INK = "#1f2933", MUTED = "#616e7c", LINE = "#d9e2ec", BRAND = "#0b6e4f", ACCENT = "#c2410c";
+  var INK = window.flexCharts.INK, MUTED = window.flexCharts.MUTED;
+  var LINE = window.flexCharts.LINE, BRAND = "#0b6e4f", ACCENT = "#c2410c";
   var charts = {};
-  var resizer = window.ResizeObserver
-    ? new ResizeObserver(function (entries) {
-        entries.forEach(function (entry) {
-          var chart = window.echarts.getInstanceByDom(entry.target);
-          if (chart) chart.resize();
-        });
-      })
-    : null;
+  var resizer = window.flexCharts.resizer;
 
-  function esc(text) {
-    return String(text).replace(/[&<>"']/g, function (c) {
-      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
-    });
-  }
+  var esc = window.flexCharts.esc;
 
   function hours(value, unit) {
     return value === null || value === undefined ? "–" : value + " " + unit;

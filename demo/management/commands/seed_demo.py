@@ -26,6 +26,7 @@ from customers.models import Segment, Shop
 from demo import city
 from demo import dispatch as field_work
 from demo import knowledge as chat_history
+from demo import quality as service_quality
 
 
 def _date(value: str) -> datetime.date:
@@ -190,6 +191,9 @@ class Command(BaseCommand):
                     f"before {opts['plan_iterations']} iterations; the routes then depend on "
                     "this machine's speed"
                 )
+        mark = time.perf_counter()
+        service_quality.build(seed=options.seed, now=options.now, progress=line)
+        phases["quality"] = time.perf_counter() - mark
         # One line a script can read (bench/seed_demo.py does): where the time went.
         self.stdout.write(
             "Time per stage: " + ", ".join(f"{name} {s:.2f} s" for name, s in phases.items())

@@ -1,0 +1,412 @@
+"""The managers' dashboards in the console (``dashboards/urls.py``, included under /console/).
+
+- ``/console/dashboards/``: service figures of a period against the period before, as tiles that
+  open the requests behind them, a chart of requests created and resolved per day;
+- ``/console/dashboards/staff/``: staff ranked by what they resolved, how fast, how often in
+  time, and their CSAT;
+- ``/console/dashboards/requests/?metric=…``: the requests behind one tile, 50 a page.
+
+Each page takes the same GET filters (``forms.DashboardFilterForm``) and ``?format=xlsx`` for a
+download. Reading needs ``CONSOLE_USE`` and ``QUALITY_VIEW`` (the selectors check again); the
+chart reads a ``json_script`` blob drawn by static/js/dashboards.js.
+"""
+
+import datetime
+from dataclasses import replace
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET
+
+from accounts.models import User
+from dashboards import exports, selectors
+from dashboards.forms import DashboardFilterForm, filter_params
+from dashboards.services.rollups import REFRESH_INTERVAL
+from flexserve import policy
+from flexserve.errors import NotFound
+from flexserve.policy import Perm
+from servicedesk.forms_console import type_label
+
+REQUESTS_PER_PAGE = 50
+
+# The tiles: figure, label, kind (how it is written and compared), which way is better, and
+# the list of requests behind it with that link's label.
+TILES = (
+    ("created", gettext_lazy("Created"), "count", "", "created", gettext_lazy("The requests")),
+    ("resolved", gettext_lazy("Resolved"), "count", "up", "resolved", gettext_lazy("The requests")),
+    (
+        "backlog_growth",
+        gettext_lazy("Backlog growth (created − resolved)"),
+        "signed",
+        "down",
+        "open_created",
+        gettext_lazy("Created and still open"),
+    ),
+    (
+        "response_median_h",
+        gettext_lazy("First response, median"),
+        "hours",
+        "down",
+        "responded",
+        gettext_lazy("Answered, slowest first"),
+    ),
+    (
+        "response_p90_h",
+        gettext_lazy("First response, 90th percentile"),
+        "hours",
+        "down",
+        "responded",
+        gettext_lazy("Answered, slowest first"),
+    ),
+    (
+        "resolution_median_h",
+        gettext_lazy("Resolution, median"),
+        "hours",
+        "down",
+        "resolved",
+        gettext_lazy("Resolved, slowest first"),
+    ),
+    (
+        "resolution_p90_h",
+        gettext_lazy("Resolution, 90th percentile"),
+        "hours",
+        "down",
+        "resolved",
+        gettext_lazy("Resolved, slowest first"),
+    ),
+    (
+        "response_sla",
+        gettext_lazy("First response within target"),
+        "share",
+        "up",
+        "responded_late",
+        gettext_lazy("The late ones"),
+    ),
+    (
+        "resolution_sla",
+        gettext_lazy("Resolved within target"),
+        "share",
+        "up",
+        "resolved_late",
+        gettext_lazy("The late ones"),
+    ),
+    (
+        "first_contact_rate",
+        gettext_lazy("Resolved at first contact"),
+        "share",
+        "up",
+        "first_contact",
+        gettext_lazy("The requests"),
+    ),
+    (
+        "reopen_rate",
+        gettext_lazy("Reopened"),
+        "share",
+        "down",
+        "reopened",
+        gettext_lazy("The requests"),
+    ),
+    (
+        "reassign_rate",
+        gettext_lazy("Handed over"),
+        "share",
+        "down",
+        "reassigned",
+        gettext_lazy("The requests"),
+    ),
+)
+LIST_TITLES = {
+    "created": gettext_lazy("Requests created"),
+    "open_created": gettext_lazy("Requests created and still open"),
+    "resolved": gettext_lazy("Requests resolved"),
+    "resolved_late": gettext_lazy("Requests resolved late"),
+    "responded": gettext_lazy("Requests answered for the first time"),
+    "responded_late": gettext_lazy("Requests answered late"),
+    "first_contact": gettext_lazy("Requests resolved at first contact"),
+    "reopened": gettext_lazy("Resolved requests that had been reopened"),
+    "reassigned": gettext_lazy("Resolved requests that had been handed over"),
+    "untouched": gettext_lazy("Open requests untouched for 5 days"),
+}
+STAFF_SORT_LABELS = {
+    "resolved": gettext_lazy("Resolved"),
+    "median": gettext_lazy("Median resolution time"),
+    "sla": gettext_lazy("Within target"),
+    "csat": gettext_lazy("CSAT"),
+}
+
+
+def _viewer(request: HttpRequest) -> User:
+    policy.require(request.user, Perm.CONSOLE_USE)
+    policy.require(request.user, Perm.QUALITY_VIEW)
+    return request.user
+
+
+def _query(filters: selectors.DashboardFilters, **extra: str) -> str:
+    return urlencode(filter_params(filters) | extra)
+
+
+def _stamp(refreshed_at: datetime.datetime | None) -> dict[str, Any]:
+    now = timezone.now()
+    return {
+        "refreshed_at": refreshed_at,
+        "stale": refreshed_at is None or now - refreshed_at > 2 * REFRESH_INTERVAL,
+        "interval_min": int(REFRESH_INTERVAL.total_seconds() // 60),
+    }
+
+
+# --- Writing figures ----------------------------------------------------------------------------
+
+
+def _value_text(value: float | int | None, kind: str) -> str:
+    if value is None:
+        return "–"
+    if kind == "share":
+        return f"{100 * value:.1f}"
+    if kind == "hours":
+        return f"{value:.1f}"
+    if kind == "signed" and value > 0:
+        return f"+{value:,}"
+    return f"{value:,}"
+
+
+def _unit(kind: str) -> str:
+    return {"share": "%", "hours": _("h")}.get(kind, "")
+
+
+def _change(now: float | None, before: float | None, kind: str, better: str) -> dict | None:
+    """The change against the previous period: an arrow, the amount, and whether it is good."""
+    if now is None or before is None:
+        return None
+    if kind == "share":
+        amount = round(100 * (now - before), 1)
+        text = _("%(points)s pts") % {"points": f"{abs(amount):.1f}"}
+    elif kind == "hours":
+        amount = round(now - before, 1)
+        text = _("%(hours)s h") % {"hours": f"{abs(amount):.1f}"}
+    elif kind == "count" and before:
+        amount = round(100 * (now - before) / before, 1)
+        text = f"{abs(amount):.1f} %"
+    else:
+        amount = now - before
+        text = f"{abs(amount):,}"
+    if amount == 0:
+        return {"arrow": "", "text": text, "tone": "neutral", "direction": "same"}
+    direction = "up" if amount > 0 else "down"
+    tone = "neutral" if not better else "good" if direction == better else "bad"
+    return {"arrow": "▲" if amount > 0 else "▼", "text": text, "tone": tone, "direction": direction}
+
+
+def _tiles(board: selectors.ServiceDashboard) -> list[dict[str, Any]]:
+    base = reverse("console:dashboards_requests")
+    tiles = []
+    for key, label, kind, better, metric, link_label in TILES:
+        now, before = getattr(board.current, key), getattr(board.previous, key)
+        tiles.append(
+            {
+                "key": key,
+                "label": label,
+                "kind": kind,
+                "value": _value_text(now, kind),
+                "unit": _unit(kind) if now is not None else "",
+                "previous": _value_text(before, kind),
+                "previous_unit": _unit(kind) if before is not None else "",
+                "change": _change(now, before, kind, better),
+                "link": f"{base}?{_query(board.filters, metric=metric)}",
+                "link_label": link_label,
+            }
+        )
+    return tiles
+
+
+def _chart_data(board: selectors.ServiceDashboard) -> dict[str, Any]:
+    return {
+        "labels": {"created": _("Created"), "resolved": _("Resolved")},
+        "days": [point.day.isoformat() for point in board.series],
+        "created": [point.created for point in board.series],
+        "resolved": [point.resolved for point in board.series],
+    }
+
+
+def _export_number(value: float | int | None, kind: str) -> float | int | None:
+    if value is None:
+        return None
+    if kind == "share":
+        return round(100 * value, 1)
+    if kind == "hours":
+        return round(value, 2)
+    return value
+
+
+def _period_text(filters: selectors.DashboardFilters) -> str:
+    return f"{filters.since.isoformat()} – {filters.until.isoformat()}"
+
+
+def _service_xlsx(board: selectors.ServiceDashboard) -> HttpResponse:
+    units = {"share": "%", "hours": _("hours"), "count": "", "signed": ""}
+    figures = [
+        (
+            str(label),
+            units[kind],
+            _export_number(getattr(board.current, key), kind),
+            _export_number(getattr(board.previous, key), kind),
+        )
+        for key, label, kind, *_rest in TILES
+    ]
+    figures.append((str(LIST_TITLES["untouched"]), "", board.untouched, None))
+    headers = [
+        _("Figure"),
+        _("Unit"),
+        _("This period (%(period)s)") % {"period": _period_text(board.filters)},
+        _("Previous period (%(period)s)") % {"period": _period_text(board.filters.previous())},
+    ]
+    days = [(p.day, p.created, p.resolved) for p in board.series]
+    as_of = timezone.localtime(board.refreshed_at) if board.refreshed_at else None
+    about = [
+        (_("Figures as of"), as_of.strftime("%Y-%m-%d %H:%M") if as_of else "–"),
+        (_("Period"), _period_text(board.filters)),
+        *[(key, value) for key, value in filter_params(board.filters).items()],
+    ]
+    f = board.filters
+    return exports.xlsx_response(
+        [
+            (_("Figures"), headers, figures),
+            (_("By day"), [_("Day"), _("Created"), _("Resolved")], days),
+            (_("About"), [_("Item"), _("Value")], about),
+        ],
+        filename=f"service-dashboard-{f.since:%Y%m%d}-{f.until:%Y%m%d}.xlsx",
+    )
+
+
+# --- Pages --------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def service_dashboard(request: HttpRequest) -> HttpResponse:
+    """The service figures of the period against the period before; tiles open their lists."""
+    user = _viewer(request)
+    form = DashboardFilterForm(request.GET, user=user)
+    board = selectors.service_dashboard(user=user, filters=form.filters())
+    if request.GET.get("format") == "xlsx":
+        return _service_xlsx(board)
+    context = {
+        "form": form,
+        "board": board,
+        "tiles": _tiles(board),
+        "previous_filters": board.filters.previous(),
+        "chart_data": _chart_data(board),
+        "untouched_link": reverse("console:dashboards_requests")
+        + "?"
+        + _query(board.filters, metric="untouched"),
+        "query": _query(board.filters),
+        "keep": [],
+        "stamp": _stamp(board.refreshed_at),
+        "untouched_days": selectors.UNTOUCHED_AFTER.days,
+    }
+    return render(request, "dashboards/service.html", context)
+
+
+def _staff_xlsx(board: selectors.StaffDashboard) -> HttpResponse:
+    headers = [
+        _("Rank"),
+        _("Staff member"),
+        _("Resolved"),
+        _("Median resolution time (hours)"),
+        _("Resolved within target (%)"),
+        _("CSAT (%)"),
+        _("Ratings"),
+    ]
+    rows = [
+        (
+            row.rank,
+            row.name,
+            row.resolved,
+            _export_number(row.resolution_median_h, "hours"),
+            _export_number(row.resolution_sla, "share"),
+            _export_number(row.csat_shown, "share"),
+            row.csat["rated"] if row.csat else 0,
+        )
+        for row in board.rows
+    ]
+    f = board.filters
+    return exports.xlsx_response(
+        [(_("Staff"), headers, rows)],
+        filename=f"staff-dashboard-{f.since:%Y%m%d}-{f.until:%Y%m%d}.xlsx",
+    )
+
+
+@login_required
+@require_GET
+def staff_dashboard(request: HttpRequest) -> HttpResponse:
+    """Staff ranked by requests resolved (or by speed, SLA attainment, CSAT) in the period."""
+    user = _viewer(request)
+    form = DashboardFilterForm(request.GET, user=user)
+    sort = request.GET.get("sort") or "resolved"
+    if sort not in selectors.STAFF_SORTS:
+        sort = "resolved"
+    board = selectors.staff_dashboard(user=user, filters=form.filters(), sort=sort)
+    if request.GET.get("format") == "xlsx":
+        return _staff_xlsx(board)
+    query = _query(board.filters)
+    requests_url = reverse("console:dashboards_requests")
+    context = {
+        "form": form,
+        "board": board,
+        "rows": [
+            {
+                "row": row,
+                "median": _value_text(row.resolution_median_h, "hours"),
+                "sla": _value_text(row.resolution_sla, "share"),
+                "csat": _value_text(row.csat_shown, "share"),
+                "rated": row.csat["rated"] if row.csat else 0,
+                "resolved_link": f"{requests_url}?"
+                + _query(replace(board.filters, assignee_id=row.assignee_id), metric="resolved"),
+            }
+            for row in board.rows
+        ],
+        "sorts": [
+            {"key": key, "label": label, "query": f"{query}&sort={key}", "current": key == sort}
+            for key, label in STAFF_SORT_LABELS.items()
+        ],
+        "query": query,
+        "sort": sort,
+        "keep": [("sort", sort)],
+        "stamp": _stamp(board.refreshed_at),
+    }
+    return render(request, "dashboards/staff.html", context)
+
+
+@login_required
+@require_GET
+def request_list(request: HttpRequest) -> HttpResponse:
+    """The requests behind one tile, in the same scope and filters, 50 a page."""
+    user = _viewer(request)
+    metric = request.GET.get("metric", "")
+    if metric not in selectors.LIST_METRICS:
+        raise NotFound()
+    form = DashboardFilterForm(request.GET, user=user)
+    filters = form.filters()
+    requests = selectors.request_list(user=user, filters=filters, metric=metric)
+    page = Paginator(requests, REQUESTS_PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "form": form,
+        "filters": filters,
+        "metric": metric,
+        "title": LIST_TITLES[metric],
+        "page": page,
+        "rows": [{"request": r, "type_label": type_label(r.request_type)} for r in page],
+        "query": _query(filters, metric=metric),
+        "back_query": _query(filters),
+        "keep": [("metric", metric)],
+        "reset_query": urlencode({"metric": metric}),
+        "untouched": metric == "untouched",
+    }
+    return render(request, "dashboards/requests.html", context)

@@ -1,0 +1,1 @@
+"""Writes of the quality app: surveys (waves, answers, imports) and satisfaction ratings."""
