@@ -184,9 +184,8 @@ FROM (
                     END AS assignee
         FROM (
             SELECT g,
-                   %(start)s::timestamptz
-                       + (g - 1 + r_time) * (%(span_s)s::float / %(n)s) * interval '1 second'
-                       AS created,
+                   %(start)s::timestamptz + (g - %(first)s + r_time)
+                       * (%(span_s)s::float / %(n)s) * interval '1 second' AS created,
                    1 + floor(r_shop * %(shops)s)::bigint AS shop_id,
                    1 + floor(15 * r_type * r_type)::bigint AS type_id,
                    CASE WHEN r_channel < 0.45 THEN 'portal' WHEN r_channel < 0.75 THEN 'phone'

@@ -21,6 +21,8 @@ about as many rows as there are requests). ``dashboards.selectors`` picks the sm
 that has the dimensions a view filters or groups by.
 """
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -177,6 +179,10 @@ class StaffDay(DayFigures):
 
 # Smallest first: the selectors take the first grain that has the dimensions they need.
 GRAINS: tuple[type[DayFigures], ...] = (CityDay, StaffDay, DistrictDay, RequestDay)
+
+
+# How often the rollups are refreshed (the schedulers' period; pages say so).
+REFRESH_INTERVAL = datetime.timedelta(minutes=15)
 
 
 class RefreshState(models.Model):

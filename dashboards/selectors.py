@@ -16,7 +16,17 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import DurationField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet, Sum
+from django.db.models import (
+    DurationField,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import User
@@ -24,12 +34,12 @@ from dashboards import histogram
 from dashboards.models import (
     GRAINS,
     MEASURES,
+    REFRESH_INTERVAL,
     RESOLUTION_BUCKETS,
     RESPONSE_BUCKETS,
     DayFigures,
     RefreshState,
 )
-from dashboards.services.rollups import REFRESH_INTERVAL
 from flexserve import policy
 from flexserve.policy import Perm
 from quality import selectors as quality_selectors
@@ -102,11 +112,11 @@ def refresh_state() -> RefreshState | None:
     return RefreshState.objects.filter(refreshed_at__isnull=False).first()
 
 
-def is_stale(state: RefreshState | None, now: datetime.datetime | None = None) -> bool:
+def is_stale(refreshed_at: datetime.datetime | None, now: datetime.datetime | None = None) -> bool:
     """The figures missed a refresh (older than two intervals) or were never computed."""
-    if state is None:
+    if refreshed_at is None:
         return True
-    return (now or timezone.now()) - state.refreshed_at > 2 * REFRESH_INTERVAL
+    return (now or timezone.now()) - refreshed_at > 2 * REFRESH_INTERVAL
 
 
 # --- Reading the rollups --------------------------------------------------------------------
@@ -362,14 +372,18 @@ def untouched_requests(
 ) -> QuerySet[ServiceRequest]:
     """Open requests (any age) whose last event is more than 5 days old, oldest first.
 
-    Open requests only: the status index finds them, and the timeline index answers "anything
-    since?" for each. The period does not apply; the other filters do."""
+    Open requests only: the status index finds them, and the timeline index (request, at)
+    gives each one's last event. The period does not apply; the other filters do."""
     cutoff = (now or timezone.now()) - UNTOUCHED_AFTER
-    recent = RequestEvent.objects.filter(request=OuterRef("pk"), at__gte=cutoff)
+    # A scalar subquery, not NOT EXISTS: PostgreSQL may turn an anti-join into a hash of every
+    # recent event (millions) when it misjudges how many requests are open; this stays one
+    # index probe per open request.
+    last_event = RequestEvent.objects.filter(request=OuterRef("pk")).order_by("-at").values("at")
     return (
         _requests_in_scope(user, filters)
         .filter(status__in=OPEN_STATUSES, created_at__lt=cutoff)
-        .exclude(Exists(recent))
+        .alias(last_touched_at=Coalesce(Subquery(last_event[:1]), F("created_at")))
+        .filter(last_touched_at__lt=cutoff)
         .order_by("created_at")
     )
 

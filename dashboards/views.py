@@ -29,7 +29,7 @@ from django.views.decorators.http import require_GET
 from accounts.models import User
 from dashboards import exports, selectors
 from dashboards.forms import DashboardFilterForm, filter_params
-from dashboards.services.rollups import REFRESH_INTERVAL
+from dashboards.models import REFRESH_INTERVAL
 from flexserve import policy
 from flexserve.errors import NotFound
 from flexserve.policy import Perm
@@ -100,7 +100,7 @@ TILES = (
     ),
     (
         "first_contact_rate",
-        gettext_lazy("Resolved at first contact"),
+        gettext_lazy("First-contact resolution rate"),
         "share",
         "up",
         "first_contact",
@@ -108,7 +108,7 @@ TILES = (
     ),
     (
         "reopen_rate",
-        gettext_lazy("Reopened"),
+        gettext_lazy("Reopen rate"),
         "share",
         "down",
         "reopened",
@@ -116,7 +116,7 @@ TILES = (
     ),
     (
         "reassign_rate",
-        gettext_lazy("Handed over"),
+        gettext_lazy("Reassign rate"),
         "share",
         "down",
         "reassigned",
@@ -154,10 +154,9 @@ def _query(filters: selectors.DashboardFilters, **extra: str) -> str:
 
 
 def _stamp(refreshed_at: datetime.datetime | None) -> dict[str, Any]:
-    now = timezone.now()
     return {
         "refreshed_at": refreshed_at,
-        "stale": refreshed_at is None or now - refreshed_at > 2 * REFRESH_INTERVAL,
+        "stale": selectors.is_stale(refreshed_at),
         "interval_min": int(REFRESH_INTERVAL.total_seconds() // 60),
     }
 

@@ -10,6 +10,7 @@ import secrets
 from datetime import datetime
 from typing import Any
 
+from django.core.cache import cache
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -226,7 +227,25 @@ def wave_remind(*, actor: User, wave_id: int) -> int:
 # --- Answering ------------------------------------------------------------------------------
 
 
+SPECS_CACHE_SECONDS = 600
+
+
+def specs_cache_key(instrument_id: int) -> str:
+    return f"quality:specs:{instrument_id}"
+
+
 def question_specs(instrument: Instrument) -> tuple[list[Question], list[QuestionSpec], tuple]:
+    """The instrument's questions, their specs and its dimension codes. Cached: every answer
+    needs them; a saved or deleted question or dimension drops the entry (quality/apps.py)."""
+    key = specs_cache_key(instrument.pk)
+    cached = cache.get(key)
+    if cached is None:
+        cached = _question_specs(instrument)
+        cache.set(key, cached, SPECS_CACHE_SECONDS)
+    return cached
+
+
+def _question_specs(instrument: Instrument) -> tuple[list[Question], list[QuestionSpec], tuple]:
     questions = list(instrument.questions.order_by("position"))
     specs = [
         QuestionSpec(

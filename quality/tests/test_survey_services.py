@@ -216,3 +216,17 @@ def test_reminders_go_to_non_responders_only(
     assert set(reminded.values_list("shop_id", flat=True)) == {shops[1].pk, shops[2].pk}
     assert Notification.objects.filter(recipient=owners[0]).count() == 1  # the invitation only
     assert Notification.objects.filter(recipient=owners[1]).count() == 2
+
+
+def test_an_edited_question_is_checked_afresh_by_the_next_answer(
+    service_manager, servqual, shop_owner, shop
+):
+    wave = open_wave(service_manager, servqual)
+    token = token_of(wave, shop)
+    surveys.response_save(actor=shop_owner, token=token, answers={"t1": {"e": 7}}, submit=False)
+    question = servqual.questions.get(code="t1")
+    question.scale_max = 5  # read from the cache until the edit drops it
+    question.save()
+    with pytest.raises(Invalid) as error:
+        surveys.response_save(actor=shop_owner, token=token, answers={"t1": {"e": 7}}, submit=False)
+    assert "t1" in error.value.fields
