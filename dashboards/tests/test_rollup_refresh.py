@@ -17,6 +17,7 @@ from dashboards.models import (
     RESOLUTION_BUCKETS,
     RESPONSE_BUCKETS,
     CityDay,
+    DistrictDay,
     RefreshState,
     RequestDay,
     StaffDay,
@@ -183,6 +184,26 @@ def test_a_refresh_redoes_only_the_days_of_requests_saved_since_the_last_one(sho
     assert counts(earlier.date()) == {"created": 1, "responded": 1, "responded_in_sla": 1}
     assert counts(untouched.created_at.astimezone(SHANGHAI).date()) == {"created": 99}
     assert RefreshState.objects.get().refreshed_at == MONDAY_9 + minutes(15)
+
+
+def test_on_an_earlier_day_only_the_grids_of_saved_requests_are_redone(shop, other_shop):
+    earlier = MONDAY_9 - datetime.timedelta(days=10)
+    mine = hand_made(shop, created_at=earlier)
+    hand_made(other_shop, created_at=earlier)
+    rollups.refresh(now=MONDAY_9 - datetime.timedelta(hours=1), full=True)
+    # Figures a refresh would put right if it redid them.
+    RequestDay.objects.filter(day=earlier.date()).update(created=99)
+
+    resolved_at = MONDAY_9 + minutes(10)
+    type(mine).objects.filter(pk=mine.pk).update(resolved_at=resolved_at, updated_at=resolved_at)
+    rollups.refresh(now=MONDAY_9 + minutes(15))
+
+    created = dict(RequestDay.objects.filter(day=earlier.date()).values_list("grid_id", "created"))
+    assert created == {shop.grid_id: 1, other_shop.grid_id: 99}
+    districts = dict(
+        DistrictDay.objects.filter(day=earlier.date()).values_list("district_id", "created")
+    )
+    assert districts == {shop.grid.district_id: 1, other_shop.grid.district_id: 1}
 
 
 def test_a_save_that_committed_just_after_the_last_refresh_read_is_still_caught(shop):
