@@ -4,15 +4,9 @@
 (function () {
   "use strict";
 
-  var MUTED = "#616e7c", LINE = "#d9e2ec", CREATED = "#1d4ed8", RESOLVED = "#0b6e4f";
-  var resizer = window.ResizeObserver
-    ? new ResizeObserver(function (entries) {
-        entries.forEach(function (entry) {
-          var chart = window.echarts.getInstanceByDom(entry.target);
-          if (chart) chart.resize();
-        });
-      })
-    : null;
+  var MUTED = window.flexCharts.MUTED, LINE = window.flexCharts.LINE;
+  var CREATED = "#1d4ed8", RESOLVED = "#0b6e4f";
+  var resizer = window.flexCharts.resizer;
 
   function fontFamily() {
     return window.getComputedStyle(document.body).fontFamily;
