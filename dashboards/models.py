@@ -198,3 +198,73 @@ class RefreshState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.refreshed_at}"
+
+
+class ServqualCell(models.Model):
+    """Sufficient statistics of one SERVQUAL wave's answers per group of respondents and
+    dimension, read by the SERVQUAL dashboard instead of the answers.
+
+    A group is a combination of the groups each response recorded when it was given (grid,
+    district, shop class, account manager, market type); ``dimension`` empty holds the
+    respondents' overall figures. Each respondent contributes their dimension MEAN over the
+    items they answered (reverse-scored items turned round), as ``quality.reports`` computes
+    them, so sums of rows give any filter's exact n, mean, sd, t interval and share below
+    expectation. Rebuilt per wave by ``dashboards.services.servqual_rollup``.
+
+    Overall rows: ``n``/``sum_gap*``/``below`` are of the unweighted overall gap (respondents
+    with every dimension), ``n_e``/``sum_e*`` and ``n_p``/``sum_p*`` of each respondent's mean
+    over the dimensions they answered (the perception-only score), ``weighted_*`` of the
+    points-weighted overall gap, ``points_sum`` 100 per respondent who gave points.
+    """
+
+    wave = models.ForeignKey(
+        "quality.Wave", on_delete=models.CASCADE, db_constraint=False, related_name="+"
+    )
+    dimension = _dimension("quality.Dimension", null=True)
+    grid = _dimension("customers.Grid", null=True)
+    district = _dimension("customers.District", null=True)
+    segment = models.CharField(max_length=10, blank=True)
+    account_manager = _dimension(settings.AUTH_USER_MODEL, null=True)
+    market_type = models.CharField(max_length=10, blank=True)
+
+    respondents = _count()  # submitted responses in the group (the same on each of its rows)
+    n = _count()  # respondents with this dimension's gap
+    n_e = _count()  # … with an expectation mean (differs from n only for half-answered pairs)
+    n_p = _count()  # … with a perception mean
+    sum_e = models.FloatField(default=0)
+    sum_e2 = models.FloatField(default=0)
+    sum_p = models.FloatField(default=0)
+    sum_p2 = models.FloatField(default=0)
+    sum_gap = models.FloatField(default=0)
+    sum_gap2 = models.FloatField(default=0)
+    below = _count()  # respondents whose gap is below zero
+    points_n = _count()  # respondents who spread importance points
+    points_sum = models.FloatField(default=0)
+    weighted_n = _count()
+    weighted_sum = models.FloatField(default=0)
+    weighted_sum2 = models.FloatField(default=0)
+
+    MEASURES = (
+        "respondents",
+        "n",
+        "n_e",
+        "n_p",
+        "sum_e",
+        "sum_e2",
+        "sum_p",
+        "sum_p2",
+        "sum_gap",
+        "sum_gap2",
+        "below",
+        "points_n",
+        "points_sum",
+        "weighted_n",
+        "weighted_sum",
+        "weighted_sum2",
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["wave", "dimension"], name="dash_sqcell_wave_dim")]
+
+    def __str__(self) -> str:
+        return f"wave {self.wave_id} dimension {self.dimension_id or 'overall'} grid {self.grid_id}"

@@ -11,7 +11,6 @@ download. Reading needs ``CONSOLE_USE`` and ``QUALITY_VIEW`` (the selectors chec
 chart reads a ``json_script`` blob drawn by static/js/dashboards.js.
 """
 
-import datetime
 from dataclasses import replace
 from typing import Any
 
@@ -26,13 +25,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
-from accounts.models import User
-from dashboards import exports, selectors
+from dashboards import exports, presenting, selectors
 from dashboards.forms import DashboardFilterForm, filter_params
-from dashboards.models import REFRESH_INTERVAL
-from flexserve import policy
 from flexserve.errors import NotFound
-from flexserve.policy import Perm
 from servicedesk.forms_console import type_label
 
 REQUESTS_PER_PAGE = 50
@@ -143,86 +138,21 @@ STAFF_SORT_LABELS = {
 }
 
 
-def _viewer(request: HttpRequest) -> User:
-    policy.require(request.user, Perm.CONSOLE_USE)
-    policy.require(request.user, Perm.QUALITY_VIEW)
-    return request.user
-
-
-def _query(filters: selectors.DashboardFilters, **extra: str) -> str:
-    return urlencode(filter_params(filters) | extra)
-
-
-def _stamp(refreshed_at: datetime.datetime | None) -> dict[str, Any]:
-    return {
-        "refreshed_at": refreshed_at,
-        "stale": selectors.is_stale(refreshed_at),
-        "interval_min": int(REFRESH_INTERVAL.total_seconds() // 60),
-    }
-
-
-# --- Writing figures ----------------------------------------------------------------------------
-
-
-def _value_text(value: float | int | None, kind: str) -> str:
-    if value is None:
-        return "–"
-    if kind == "share":
-        return f"{100 * value:.1f}"
-    if kind == "hours":
-        return f"{value:.1f}"
-    if kind == "signed" and value > 0:
-        return f"+{value:,}"
-    return f"{value:,}"
-
-
-def _unit(kind: str) -> str:
-    return {"share": "%", "hours": _("h")}.get(kind, "")
-
-
-def _change(now: float | None, before: float | None, kind: str, better: str) -> dict | None:
-    """The change against the previous period: an arrow, the amount, and whether it is good."""
-    if now is None or before is None:
-        return None
-    if kind == "share":
-        amount = round(100 * (now - before), 1)
-        text = _("%(points)s pts") % {"points": f"{abs(amount):.1f}"}
-    elif kind == "hours":
-        amount = round(now - before, 1)
-        text = _("%(hours)s h") % {"hours": f"{abs(amount):.1f}"}
-    elif kind == "count" and before:
-        amount = round(100 * (now - before) / before, 1)
-        text = f"{abs(amount):.1f} %"
-    else:
-        amount = now - before
-        text = f"{abs(amount):,}"
-    if amount == 0:
-        return {"arrow": "", "text": text, "tone": "neutral", "direction": "same"}
-    direction = "up" if amount > 0 else "down"
-    tone = "neutral" if not better else "good" if direction == better else "bad"
-    return {"arrow": "▲" if amount > 0 else "▼", "text": text, "tone": tone, "direction": direction}
-
-
 def _tiles(board: selectors.ServiceDashboard) -> list[dict[str, Any]]:
     base = reverse("console:dashboards_requests")
-    tiles = []
-    for key, label, kind, better, metric, link_label in TILES:
-        now, before = getattr(board.current, key), getattr(board.previous, key)
-        tiles.append(
-            {
-                "key": key,
-                "label": label,
-                "kind": kind,
-                "value": _value_text(now, kind),
-                "unit": _unit(kind) if now is not None else "",
-                "previous": _value_text(before, kind),
-                "previous_unit": _unit(kind) if before is not None else "",
-                "change": _change(now, before, kind, better),
-                "link": f"{base}?{_query(board.filters, metric=metric)}",
-                "link_label": link_label,
-            }
+    return [
+        presenting.tile(
+            key=key,
+            label=label,
+            kind=kind,
+            better=better,
+            now=getattr(board.current, key),
+            before=getattr(board.previous, key),
+            link=f"{base}?{presenting.query(board.filters, metric=metric)}",
+            link_label=link_label,
         )
-    return tiles
+        for key, label, kind, better, metric, link_label in TILES
+    ]
 
 
 def _chart_data(board: selectors.ServiceDashboard) -> dict[str, Any]:
@@ -234,28 +164,14 @@ def _chart_data(board: selectors.ServiceDashboard) -> dict[str, Any]:
     }
 
 
-def _export_number(value: float | int | None, kind: str) -> float | int | None:
-    if value is None:
-        return None
-    if kind == "share":
-        return round(100 * value, 1)
-    if kind == "hours":
-        return round(value, 2)
-    return value
-
-
-def _period_text(filters: selectors.DashboardFilters) -> str:
-    return f"{filters.since.isoformat()} – {filters.until.isoformat()}"
-
-
 def _service_xlsx(board: selectors.ServiceDashboard) -> HttpResponse:
     units = {"share": "%", "hours": _("hours"), "count": "", "signed": ""}
     figures = [
         (
             str(label),
             units[kind],
-            _export_number(getattr(board.current, key), kind),
-            _export_number(getattr(board.previous, key), kind),
+            presenting.export_number(getattr(board.current, key), kind),
+            presenting.export_number(getattr(board.previous, key), kind),
         )
         for key, label, kind, *_rest in TILES
     ]
@@ -263,14 +179,15 @@ def _service_xlsx(board: selectors.ServiceDashboard) -> HttpResponse:
     headers = [
         _("Figure"),
         _("Unit"),
-        _("This period (%(period)s)") % {"period": _period_text(board.filters)},
-        _("Previous period (%(period)s)") % {"period": _period_text(board.filters.previous())},
+        _("This period (%(period)s)") % {"period": presenting.period_text(board.filters)},
+        _("Previous period (%(period)s)")
+        % {"period": presenting.period_text(board.filters.previous())},
     ]
     days = [(p.day, p.created, p.resolved) for p in board.series]
     as_of = timezone.localtime(board.refreshed_at) if board.refreshed_at else None
     about = [
         (_("Figures as of"), as_of.strftime("%Y-%m-%d %H:%M") if as_of else "–"),
-        (_("Period"), _period_text(board.filters)),
+        (_("Period"), presenting.period_text(board.filters)),
         *[(key, value) for key, value in filter_params(board.filters).items()],
     ]
     f = board.filters
@@ -291,7 +208,7 @@ def _service_xlsx(board: selectors.ServiceDashboard) -> HttpResponse:
 @require_GET
 def service_dashboard(request: HttpRequest) -> HttpResponse:
     """The service figures of the period against the period before; tiles open their lists."""
-    user = _viewer(request)
+    user = presenting.viewer(request)
     form = DashboardFilterForm(request.GET, user=user)
     board = selectors.service_dashboard(user=user, filters=form.filters())
     if request.GET.get("format") == "xlsx":
@@ -304,10 +221,11 @@ def service_dashboard(request: HttpRequest) -> HttpResponse:
         "chart_data": _chart_data(board),
         "untouched_link": reverse("console:dashboards_requests")
         + "?"
-        + _query(board.filters, metric="untouched"),
-        "query": _query(board.filters),
+        + presenting.query(board.filters, metric="untouched"),
+        "query": presenting.query(board.filters),
         "keep": [],
-        "stamp": _stamp(board.refreshed_at),
+        "stamp": presenting.stamp(board.refreshed_at),
+        "tabs": presenting.tabs("dashboards", board.filters),
         "untouched_days": selectors.UNTOUCHED_AFTER.days,
     }
     return render(request, "dashboards/service.html", context)
@@ -328,9 +246,9 @@ def _staff_xlsx(board: selectors.StaffDashboard) -> HttpResponse:
             row.rank,
             row.name,
             row.resolved,
-            _export_number(row.resolution_median_h, "hours"),
-            _export_number(row.resolution_sla, "share"),
-            _export_number(row.csat_shown, "share"),
+            presenting.export_number(row.resolution_median_h, "hours"),
+            presenting.export_number(row.resolution_sla, "share"),
+            presenting.export_number(row.csat_shown, "share"),
             row.csat["rated"] if row.csat else 0,
         )
         for row in board.rows
@@ -346,7 +264,7 @@ def _staff_xlsx(board: selectors.StaffDashboard) -> HttpResponse:
 @require_GET
 def staff_dashboard(request: HttpRequest) -> HttpResponse:
     """Staff ranked by requests resolved (or by speed, SLA attainment, CSAT) in the period."""
-    user = _viewer(request)
+    user = presenting.viewer(request)
     form = DashboardFilterForm(request.GET, user=user)
     sort = request.GET.get("sort") or "resolved"
     if sort not in selectors.STAFF_SORTS:
@@ -354,7 +272,7 @@ def staff_dashboard(request: HttpRequest) -> HttpResponse:
     board = selectors.staff_dashboard(user=user, filters=form.filters(), sort=sort)
     if request.GET.get("format") == "xlsx":
         return _staff_xlsx(board)
-    query = _query(board.filters)
+    query = presenting.query(board.filters)
     requests_url = reverse("console:dashboards_requests")
     context = {
         "form": form,
@@ -362,12 +280,14 @@ def staff_dashboard(request: HttpRequest) -> HttpResponse:
         "rows": [
             {
                 "row": row,
-                "median": _value_text(row.resolution_median_h, "hours"),
-                "sla": _value_text(row.resolution_sla, "share"),
-                "csat": _value_text(row.csat_shown, "share"),
+                "median": presenting.value_text(row.resolution_median_h, "hours"),
+                "sla": presenting.value_text(row.resolution_sla, "share"),
+                "csat": presenting.value_text(row.csat_shown, "share"),
                 "rated": row.csat["rated"] if row.csat else 0,
                 "resolved_link": f"{requests_url}?"
-                + _query(replace(board.filters, assignee_id=row.assignee_id), metric="resolved"),
+                + presenting.query(
+                    replace(board.filters, assignee_id=row.assignee_id), metric="resolved"
+                ),
             }
             for row in board.rows
         ],
@@ -378,7 +298,8 @@ def staff_dashboard(request: HttpRequest) -> HttpResponse:
         "query": query,
         "sort": sort,
         "keep": [("sort", sort)],
-        "stamp": _stamp(board.refreshed_at),
+        "stamp": presenting.stamp(board.refreshed_at),
+        "tabs": presenting.tabs("dashboards_staff", board.filters),
     }
     return render(request, "dashboards/staff.html", context)
 
@@ -387,7 +308,7 @@ def staff_dashboard(request: HttpRequest) -> HttpResponse:
 @require_GET
 def request_list(request: HttpRequest) -> HttpResponse:
     """The requests behind one tile, in the same scope and filters, 50 a page."""
-    user = _viewer(request)
+    user = presenting.viewer(request)
     metric = request.GET.get("metric", "")
     if metric not in selectors.LIST_METRICS:
         raise NotFound()
@@ -402,8 +323,8 @@ def request_list(request: HttpRequest) -> HttpResponse:
         "title": LIST_TITLES[metric],
         "page": page,
         "rows": [{"request": r, "type_label": type_label(r.request_type)} for r in page],
-        "query": _query(filters, metric=metric),
-        "back_query": _query(filters),
+        "query": presenting.query(filters, metric=metric),
+        "back_query": presenting.query(filters),
         "keep": [("metric", metric)],
         "reset_query": urlencode({"metric": metric}),
         "untouched": metric == "untouched",

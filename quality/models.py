@@ -192,7 +192,11 @@ class Invitation(models.Model):
             models.UniqueConstraint(fields=["wave", "shop"], name="invitation_one_per_shop"),
             models.UniqueConstraint(fields=["wave", "staff"], name="invitation_one_per_staff"),
         ]
-        indexes = [models.Index(fields=["wave", "responded_at"])]
+        indexes = [
+            models.Index(fields=["wave", "responded_at"]),
+            # The satisfaction dashboard's NPS response rate: a period of one wave's invitations.
+            models.Index(fields=["wave", "invited_at"], name="invitation_wave_invited_idx"),
+        ]
         verbose_name = _("invitation")
         verbose_name_plural = _("invitations")
 
@@ -238,7 +242,13 @@ class Response(models.Model):
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["wave", "state"])]
+        indexes = [
+            models.Index(fields=["wave", "state"]),
+            # The satisfaction dashboard reads a period of a wave's submitted answers.
+            models.Index(
+                fields=["wave", "state", "submitted_at"], name="response_wave_submitted_idx"
+            ),
+        ]
         verbose_name = _("survey response")
         verbose_name_plural = _("survey responses")
 
@@ -316,6 +326,13 @@ class CsatRating(models.Model):
             models.Index(fields=["shop", "invited_at"]),
             models.Index(fields=["staff", "rated_at"]),
             models.Index(fields=["rated_at"]),
+            # The satisfaction dashboard counts a period's ratings by class, source and staff
+            # from the index alone (PostgreSQL; other databases keep the plain index).
+            models.Index(
+                fields=["invited_at"],
+                include=["shop", "source", "score", "staff"],
+                name="csat_invited_covering_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -998,6 +998,19 @@ PAGE_QUERIES: dict[str, tuple[str, ...]] = {
         "metric=created&grid={grid}",
         "metric=resolved&district={district}&staff={staff}",
     ),
+    "/console/dashboards/satisfaction/": (
+        "grid={grid}",
+        "district={district}&staff={staff}",
+        "format=xlsx",
+    ),
+    "/console/dashboards/satisfaction/ratings/": (
+        "which=rated",
+        "which=rated&grid={grid}",
+        "which=unrated&staff={staff}",
+    ),
+    "/console/dashboards/servqual/": ("grid={grid}", "district={district}", "format=xlsx"),
+    "/console/dashboards/initiatives/": ("district={district}", "format=xlsx"),
+    "/console/dashboards/class-moves/": ("direction=up", "grid={grid}&staff={staff}"),
     "/console/quality/waves/<int:wave_id>/": ("by=grid", "by=staff", "by=district"),
 }
 # The queries that show an administrator the other shop's records: the same reads show a
@@ -1007,6 +1020,8 @@ PAGE_QUERIES_SHOWING_THE_OTHER_SHOP = {
     ("/console/dashboards/requests/", "metric=resolved"),
     ("/console/dashboards/requests/", "metric=created&grid={grid}"),
     ("/console/dashboards/requests/", "metric=resolved&district={district}&staff={staff}"),
+    ("/console/dashboards/satisfaction/ratings/", "which=rated"),
+    ("/console/dashboards/satisfaction/ratings/", "which=rated&grid={grid}"),
 }
 
 

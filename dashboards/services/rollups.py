@@ -48,6 +48,7 @@ from dashboards.models import (
     RequestDay,
     StaffDay,
 )
+from dashboards.services.servqual_rollup import refresh_servqual
 from servicedesk.models import EventKind, RequestEvent, ServiceRequest, Status
 
 # A scheduler firing a few seconds early still refreshes.
@@ -107,6 +108,8 @@ def _refresh(state: RefreshState, now: datetime.datetime, *, full: bool) -> Refr
         _insert_request_days(scope)
         for grain, source in COARSE_SOURCES.items():
             _insert_coarse(grain, source, scope)
+    # The SERVQUAL dashboard's cells: waves with answers submitted since the last run.
+    refresh_servqual(since=None if full else state.refreshed_at - OVERLAP)
     duration = time.perf_counter() - started
     count = RequestDay.objects.dates("day", "day").count() if scope is None else len(scope.days)
     state.refreshed_at = now

@@ -69,6 +69,10 @@ SAME_MEANING_ACROSS_APPS = frozenset(
     # dashboard and report headings: a request, its type, channel and assignee, a period
     | {"Assignee", "CSAT", "Channel", "Code", "Current", "Dashboards", "Day", "Period", "Rank"}
     | {"Request", "Resolved", "Share", "Source", "Stage", "Type", "type", "h", "hours"}
+    | {"Total", "Group", "Week", "Invited", "Respondents", "Overall", "mean", "Bookings"}
+    # SERVQUAL and initiative terms shared by the quality pages and the dashboards
+    | {"Dimension", "Expectation", "Perception", "Gap", "Importance", "Goals", "Metric"}
+    | {"Deadline"}
 )
 
 
