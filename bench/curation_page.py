@@ -16,7 +16,7 @@ GETS = 40
 WARMUP = 3
 TARGETS = {"curation_page_p95_ms": (500, "<")}
 NOTES = {
-    "curation_page_p95_ms": f"95th percentile of {GETS} GETs of the curation page (default "
+    "curation_page_p95_ms": "95th percentile of 40 GETs (GETS) of the curation page (default "
     "filters), demo city, snapshot precomputed",
     "curation_page_median_ms": "median of the same GETs",
     "curation_snapshot_s": "one background clustering of every open question (26 weeks) with "

@@ -162,7 +162,7 @@ def initiatives_dashboard(*, user: User, filters: DashboardFilters) -> Initiativ
     rows, goals_before = [], []
     for initiative in initiatives:
         # Every funnel survey read once, whichever period needs it (initiatives are few).
-        funnel_list = funnels.survey_funnels(user, initiative)
+        funnel_list = funnels.survey_funnels(user, initiative, with_shops=False)
         goal_list = list(initiative.goals.all())
         if _is_running(initiative, before):
             shown = _shown_before(funnel_list, end_before)

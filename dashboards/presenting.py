@@ -3,8 +3,10 @@ period, the freshness stamp and the query strings of its links. Views of each da
 these; nothing here reads the database."""
 
 import datetime
+from collections.abc import Callable
 from typing import Any
 
+from django.core.paginator import Paginator
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -13,9 +15,10 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from accounts.models import User
 from dashboards import selectors
-from dashboards.forms import filter_params
+from dashboards.forms import DashboardFilterForm, filter_params
 from dashboards.models import REFRESH_INTERVAL
 from flexserve import policy
+from flexserve.errors import NotFound
 from flexserve.policy import Perm
 
 # The dashboards, in the order of the tab bar: URL name and label.
@@ -136,6 +139,37 @@ def export_number(value: float | int | None, kind: str) -> float | int | None:
 
 def period_text(filters: selectors.DashboardFilters) -> str:
     return f"{filters.since.isoformat()} – {filters.until.isoformat()}"
+
+
+def list_page(
+    request: HttpRequest,
+    *,
+    param: str,
+    titles: dict[str, Any],
+    read: Callable[[User, selectors.DashboardFilters, str], Any],
+    per_page: int = 50,
+) -> dict[str, Any]:
+    """The context every page listing the records behind a figure shares: the figure's key
+    from ``?<param>=`` (unknown → 404), the filter bar, one page of ``read(user, filters, key)``
+    and the links that keep both."""
+    user = viewer(request)
+    key = request.GET.get(param, "")
+    if key not in titles:
+        raise NotFound()
+    form = DashboardFilterForm(request.GET, user=user)
+    filters = form.filters()
+    page = Paginator(read(user, filters, key), per_page).get_page(request.GET.get("page"))
+    return {
+        "form": form,
+        "filters": filters,
+        param: key,
+        "title": titles[key],
+        "page": page,
+        "query": query(filters, **{param: key}),
+        "back_query": query(filters),
+        "keep": [(param, key)],
+        "reset_query": urlencode({param: key}),
+    }
 
 
 def tabs(current: str, filters: selectors.DashboardFilters) -> list[dict[str, Any]]:

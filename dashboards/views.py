@@ -15,19 +15,16 @@ from dataclasses import replace
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from dashboards import exports, presenting, selectors
 from dashboards.forms import DashboardFilterForm, filter_params
-from flexserve.errors import NotFound
 from servicedesk.forms_console import type_label
 
 REQUESTS_PER_PAGE = 50
@@ -308,25 +305,16 @@ def staff_dashboard(request: HttpRequest) -> HttpResponse:
 @require_GET
 def request_list(request: HttpRequest) -> HttpResponse:
     """The requests behind one tile, in the same scope and filters, 50 a page."""
-    user = presenting.viewer(request)
-    metric = request.GET.get("metric", "")
-    if metric not in selectors.LIST_METRICS:
-        raise NotFound()
-    form = DashboardFilterForm(request.GET, user=user)
-    filters = form.filters()
-    requests = selectors.request_list(user=user, filters=filters, metric=metric)
-    page = Paginator(requests, REQUESTS_PER_PAGE).get_page(request.GET.get("page"))
-    context = {
-        "form": form,
-        "filters": filters,
-        "metric": metric,
-        "title": LIST_TITLES[metric],
-        "page": page,
-        "rows": [{"request": r, "type_label": type_label(r.request_type)} for r in page],
-        "query": presenting.query(filters, metric=metric),
-        "back_query": presenting.query(filters),
-        "keep": [("metric", metric)],
-        "reset_query": urlencode({"metric": metric}),
-        "untouched": metric == "untouched",
-    }
+    context = presenting.list_page(
+        request,
+        param="metric",
+        titles={metric: LIST_TITLES[metric] for metric in selectors.LIST_METRICS},
+        read=lambda user, filters, metric: selectors.request_list(
+            user=user, filters=filters, metric=metric
+        ),
+        per_page=REQUESTS_PER_PAGE,
+    )
+    page = context["page"]
+    context["rows"] = [{"request": r, "type_label": type_label(r.request_type)} for r in page]
+    context["untouched"] = context["metric"] == "untouched"
     return render(request, "dashboards/requests.html", context)

@@ -11,12 +11,10 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_GET
@@ -25,7 +23,6 @@ from customers.models import Segment
 from dashboards import exports, presenting, satisfaction
 from dashboards.forms import DashboardFilterForm, filter_params
 from dashboards.satisfaction import SatisfactionDashboard, SatisfactionFigures
-from flexserve.errors import NotFound
 from quality.models import MIN_GROUP, CsatRating
 
 RATINGS_PER_PAGE = 50
@@ -396,24 +393,15 @@ def satisfaction_dashboard(request: HttpRequest) -> HttpResponse:
 @require_GET
 def rating_list(request: HttpRequest) -> HttpResponse:
     """The ratings behind one tile, in the same scope and filters, 50 a page, newest first."""
-    user = presenting.viewer(request)
-    which = request.GET.get("which", "")
-    if which not in satisfaction.RATING_LISTS:
-        raise NotFound()
-    form = DashboardFilterForm(request.GET, user=user)
-    filters = form.filters()
-    ratings = satisfaction.rating_list(user=user, filters=filters, which=which)
-    page = Paginator(ratings, RATINGS_PER_PAGE).get_page(request.GET.get("page"))
-    context = {
-        "form": form,
-        "filters": filters,
-        "which": which,
-        "title": LIST_TITLES[which],
-        "page": page,
-        "query": presenting.query(filters, which=which),
-        "back_query": presenting.query(filters),
-        "keep": [("which", which)],
-        "reset_query": urlencode({"which": which}),
-        "request_filters_used": bool(filters.request_type_id or filters.channel),
-    }
+    context = presenting.list_page(
+        request,
+        param="which",
+        titles={which: LIST_TITLES[which] for which in satisfaction.RATING_LISTS},
+        read=lambda user, filters, which: satisfaction.rating_list(
+            user=user, filters=filters, which=which
+        ),
+        per_page=RATINGS_PER_PAGE,
+    )
+    filters = context["filters"]
+    context["request_filters_used"] = bool(filters.request_type_id or filters.channel)
     return render(request, "dashboards/ratings.html", context)

@@ -18,7 +18,8 @@ Goal status (met / missed / on track / at risk) reads the goal's metric from the
 from datetime import datetime, time
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Case, Count, F, IntegerField, Max, Q, QuerySet, Sum, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import User
@@ -87,12 +88,44 @@ def _stages(counts: engine.FunnelCounts) -> list[dict[str, Any]]:
     return [stage._asdict() for stage in engine.funnel(counts)]
 
 
-def survey_funnels(user: User, initiative: Initiative) -> list[dict[str, Any]]:
-    """One funnel per funnel wave, oldest first; a wave under MIN_GROUP respondents shows none."""
+def _said(code: str, answered: Q) -> Max:
+    """1 when the response holds that answer, else 0 (per response, over its answers)."""
+    said = Q(answers__question__code=code) & answered
+    return Max(Case(When(said, then=1), default=0, output_field=IntegerField()))
+
+
+def _survey_counts(user: User, wave: Wave) -> engine.FunnelCounts:
+    """The same counts as ``_counts(_survey_flags(…))``, counted by the database in one pass
+    over the wave's answers (grouped by response, then summed) instead of read into Python."""
+    yes = Q(answers__value=YES)
+    per_response = submitted_responses(user, wave).annotate(
+        said_aware=_said("aware", yes),
+        said_interested=_said("interested", yes),
+        said_tried=_said("tried", yes),
+        rated_well=_said("rating", Q(answers__value__gte=GOOD_FROM)),
+    )
+    aware, tried = F("said_aware"), F("said_aware") * F("said_tried")
+    totals = per_response.aggregate(
+        surveyed=Count("pk"),
+        aware=Coalesce(Sum(aware), 0),
+        interested=Coalesce(Sum(aware * F("said_interested")), 0),
+        tried=Coalesce(Sum(tried), 0),
+        good=Coalesce(Sum(tried * F("rated_well")), 0),
+    )
+    return engine.FunnelCounts(**totals)
+
+
+def survey_funnels(
+    user: User, initiative: Initiative, *, with_shops: bool = True
+) -> list[dict[str, Any]]:
+    """One funnel per funnel wave, oldest first; a wave under MIN_GROUP respondents shows none.
+
+    ``with_shops`` keeps each respondent's answers (``_flags``) for the paired before/after
+    test; without it (the dashboards) only the counts are read."""
     funnels = []
     for wave in initiative.waves.order_by("opens_at", "pk"):
-        flags = _survey_flags(user, wave)
-        counts = _counts(flags)
+        flags = _survey_flags(user, wave) if with_shops else None
+        counts = _counts(flags) if flags is not None else _survey_counts(user, wave)
         suppressed = counts.surveyed < MIN_GROUP
         funnels.append(
             {

@@ -8,7 +8,7 @@ from django.utils import timezone
 from customers.models import ServiceItem
 from flexserve.errors import Forbidden, Invalid
 from quality import funnels
-from quality.models import Goal, Initiative, InitiativeTypeChange, Instrument, Invitation
+from quality.models import Answer, Goal, Initiative, InitiativeTypeChange, Instrument, Invitation
 from quality.services import initiatives, surveys
 from quality.tests.test_reports import shops_with_owners
 
@@ -142,6 +142,33 @@ def test_the_survey_funnel_counts_each_stage_on_its_base(service_manager):
     assert stages["experience"]["share"] == pytest.approx(2 / 6)
     assert stages["perception"]["share"] == pytest.approx(0.5)
     assert stages["awareness"]["low"] < 0.6 < stages["awareness"]["high"]
+    # The dashboards count the same stages in the database, without reading every answer.
+    counted = funnels.survey_funnels(service_manager, initiative, with_shops=False)
+    assert counted[-1]["counts"] == report["latest"]["counts"]
+    assert counted[-1]["_flags"] is None
+
+
+def test_counting_in_the_database_ignores_answers_hidden_by_a_no(service_manager):
+    """A "yes, interested" left stored under "not aware" (answers hidden by the conditions
+    count as "no") is not counted, by either way of counting."""
+    shops = shops_with_owners(6)
+    initiative = make_initiative(service_manager)
+    wave = funnel_wave(service_manager, initiative)
+    answer(wave, shops[0], aware=True, interested=True, tried=True, rating=4)
+    for shop in shops[1:]:
+        answer(wave, shop)
+    stale = Answer.objects.filter(response__wave=wave, question__code="aware", value=1).first()
+    Answer.objects.create(
+        response=stale.response,
+        question=wave.instrument.questions.get(code="interested"),
+        value=0,
+    )
+
+    in_python = funnels.survey_funnels(service_manager, initiative)[-1]["counts"]
+    in_database = funnels.survey_funnels(service_manager, initiative, with_shops=False)[-1]
+
+    expected = {"surveyed": 6, "aware": 1, "interested": 1, "tried": 1, "good": 1}
+    assert in_python == expected and in_database["counts"] == expected
 
 
 def test_before_and_after_are_tested_per_stage_and_paired_on_the_same_shops(service_manager):

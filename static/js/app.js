@@ -61,6 +61,10 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("[data-toggle-nav]").forEach(function (b) { b.addEventListener("click", toggleNav); });
+    // A select that shows its choice at once (no inline handlers: CSP); <noscript> keeps a button.
+    document.querySelectorAll("select[data-submit-on-change]").forEach(function (select) {
+      select.addEventListener("change", function () { if (select.form) select.form.submit(); });
+    });
     renderCharts(document);
   });
   // The whole document: out-of-band swaps settle outside the event's target.
