@@ -23,7 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from customers.models import Segment
@@ -31,39 +31,19 @@ from dashboards import exports, presenting
 from dashboards import initiatives as selectors
 from dashboards.forms import DashboardFilterForm, filter_params
 from flexserve.errors import NotFound
+from quality.funnel_labels import (
+    EVENT_BASES,
+    EVENT_SOURCES,
+    GOAL_STATES,
+    STAGES,
+    SURVEY_BASES,
+    goal_view,
+    percent,
+)
 from quality.models import MIN_GROUP, InitiativeType
 
 MOVES_PER_PAGE = 50
 
-STAGES = {
-    "awareness": pgettext_lazy("funnel stage", "Awareness"),
-    "interest": pgettext_lazy("funnel stage", "Interest"),
-    "experience": pgettext_lazy("funnel stage", "Experience"),
-    "perception": pgettext_lazy("funnel stage", "Perception"),
-}
-# What each survey share counts, over what: the stages have different bases.
-SURVEY_BASES = {
-    "awareness": gettext_lazy("aware / surveyed"),
-    "interest": gettext_lazy("interested / aware"),
-    "experience": gettext_lazy("tried / aware"),
-    "perception": gettext_lazy("rated 4–5 / tried"),
-}
-EVENT_BASES = {
-    "interest": gettext_lazy("booked / shops in the target group"),
-    "experience": gettext_lazy("done / booked"),
-    "perception": gettext_lazy("rated 4–5 / rated"),
-}
-EVENT_SOURCES = {
-    "bookings": gettext_lazy("Bookings"),
-    "visits": gettext_lazy("Completed visits"),
-    "ratings": gettext_lazy("Ratings of those visits"),
-}
-GOAL_STATES = {
-    "met": pgettext_lazy("goal status", "Met"),
-    "on_track": pgettext_lazy("goal status", "On track"),
-    "at_risk": pgettext_lazy("goal status", "At risk"),
-    "missed": pgettext_lazy("goal status", "Missed"),
-}
 DIRECTIONS = {
     "up": gettext_lazy("Moved up a class"),
     "down": gettext_lazy("Moved down a class"),
@@ -80,13 +60,6 @@ def _segment_label(code: str) -> str:
     return str(Segment(code).label) if code in Segment.values else (code or "–")
 
 
-def _percent(share: float | None) -> float | None:
-    return None if share is None else round(100 * share, 1)
-
-
-# --- The initiatives ---------------------------------------------------------------------------
-
-
 def _stage_view(stage: selectors.SurveyStage) -> dict[str, Any]:
     return {
         "code": stage.stage,
@@ -95,7 +68,7 @@ def _stage_view(stage: selectors.SurveyStage) -> dict[str, Any]:
         "count": stage.count,
         "base": stage.base,
         "share": presenting.value_text(stage.share, "share"),
-        "percent": _percent(stage.share),
+        "percent": percent(stage.share),
         "before": presenting.value_text(stage.before, "share"),
         "change": presenting.change(stage.share, stage.before, "share", "up"),
     }
@@ -123,19 +96,6 @@ def _events_view(events: dict[str, Any] | None) -> dict[str, Any] | None:
     }
 
 
-def _goal_view(row: dict[str, Any]) -> dict[str, Any]:
-    goal = row["goal"]
-    return {
-        "goal": goal,
-        "stage": STAGES.get(goal.metric, goal.metric),
-        "baseline": _percent(goal.baseline),
-        "target": _percent(goal.target),
-        "current": _percent(row["current"]),
-        "status": row["status"],
-        "status_label": GOAL_STATES.get(row["status"], row["status"]),
-    }
-
-
 def _initiative_view(row: selectors.InitiativeRow) -> dict[str, Any]:
     initiative = row.initiative
     return {
@@ -148,7 +108,7 @@ def _initiative_view(row: selectors.InitiativeRow) -> dict[str, Any]:
         "hidden_waves": row.hidden_waves,
         "stages": [_stage_view(stage) for stage in row.stages],
         "events": _events_view(row.events),
-        "goals": [_goal_view(goal) for goal in row.goals],
+        "goals": [goal_view(goal) for goal in row.goals],
     }
 
 

@@ -34,6 +34,14 @@ from flexserve.policy import Perm
 from flexserve.web import scope_errors_pass
 from quality import funnels
 from quality.forms import FunnelWaveForm, GoalForm, InitiativeForm, InitiativeTypeForm
+from quality.funnel_labels import (
+    EVENT_BASES,
+    EVENT_SOURCES,
+    STAGES,
+    SURVEY_BASES,
+    goal_view,
+    percent,
+)
 from quality.models import MIN_GROUP, Goal, Initiative, InitiativeType, Wave
 from quality.services import initiatives
 from quality.views_console import (
@@ -65,40 +73,7 @@ TYPES = {
         gettext_lazy("All shops: personal care."),
     ),
 }
-STAGES = {
-    "awareness": pgettext_lazy("funnel stage", "Awareness"),
-    "interest": pgettext_lazy("funnel stage", "Interest"),
-    "experience": pgettext_lazy("funnel stage", "Experience"),
-    "perception": pgettext_lazy("funnel stage", "Perception"),
-}
-# What each survey share counts, over what: stages have different bases, so each is labelled.
-SURVEY_BASES = {
-    "awareness": gettext_lazy("aware / surveyed"),
-    "interest": gettext_lazy("interested / aware"),
-    "experience": gettext_lazy("tried / aware"),
-    "perception": gettext_lazy("rated 4–5 / tried"),
-}
-EVENT_BASES = {
-    "interest": gettext_lazy("booked / shops in the target group"),
-    "experience": gettext_lazy("done / booked"),
-    "perception": gettext_lazy("rated 4–5 / rated"),
-}
-EVENT_SOURCES = {
-    "bookings": gettext_lazy("Bookings"),
-    "visits": gettext_lazy("Completed visits"),
-    "ratings": gettext_lazy("Ratings of those visits"),
-}
-GOAL_STATES = {
-    "met": pgettext_lazy("goal status", "Met"),
-    "missed": pgettext_lazy("goal status", "Missed"),
-    "on_track": pgettext_lazy("goal status", "On track"),
-    "at_risk": pgettext_lazy("goal status", "At risk"),
-}
 STAGE_COLOR = "#1d4ed8"
-
-
-def _percent(share: float | None) -> float | None:
-    return None if share is None else round(100 * share, 1)
 
 
 def _points(change: float | None) -> str:
@@ -122,23 +97,9 @@ def _type_view(code: str) -> dict[str, Any]:
 
 def _stage_shares(stages: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [
-        {"code": s["stage"], "name": STAGES[s["stage"]], "share": _percent(s["share"])}
+        {"code": s["stage"], "name": STAGES[s["stage"]], "share": percent(s["share"])}
         for s in stages
     ]
-
-
-def _goal_view(row: dict[str, Any]) -> dict[str, Any]:
-    goal = row["goal"]
-    return {
-        "goal": goal,
-        "stage": STAGES.get(goal.metric, goal.metric),
-        "metric_label": goal.get_metric_display(),
-        "baseline": _percent(goal.baseline),
-        "target": _percent(goal.target),
-        "current": _percent(row["current"]),
-        "status": row["status"],
-        "status_label": GOAL_STATES.get(row["status"], row["status"]),
-    }
 
 
 def _staff_choices() -> list[User]:
@@ -169,7 +130,7 @@ def _list_row(user: User, initiative: Initiative) -> dict[str, Any]:
             if latest
             else None
         ),
-        "goals": [_goal_view(row) for row in goals],
+        "goals": [goal_view(row) for row in goals],
     }
 
 
@@ -256,9 +217,9 @@ def _latest_view(latest: dict[str, Any]) -> dict[str, Any]:
             "base_label": SURVEY_BASES[s["stage"]],
             "count": s["count"],
             "base": s["base"],
-            "share": _percent(s["share"]),
-            "low": _percent(s["low"]),
-            "high": _percent(s["high"]),
+            "share": percent(s["share"]),
+            "low": percent(s["low"]),
+            "high": percent(s["high"]),
         }
         for s in latest["stages"]
     ]
@@ -330,8 +291,8 @@ def _comparison_view(comparison: dict[str, Any] | None) -> dict[str, Any] | None
                 "code": change["stage"],
                 "name": STAGES[change["stage"]],
                 "base_label": SURVEY_BASES[change["stage"]],
-                "before": _percent(change["before"]),
-                "after": _percent(change["after"]),
+                "before": percent(change["before"]),
+                "after": percent(change["after"]),
                 "change": _points(change["change"]) if tested else "–",
                 "low": _points(change["low"]) if tested else None,
                 "high": _points(change["high"]) if tested else None,
@@ -347,8 +308,8 @@ def _comparison_view(comparison: dict[str, Any] | None) -> dict[str, Any] | None
         "rows": rows,
         "paired": (
             {
-                "before": _percent(paired["before"]),
-                "after": _percent(paired["after"]),
+                "before": percent(paired["before"]),
+                "after": percent(paired["after"]),
                 "change": _points(paired["change"]),
                 "p": _p_text(paired["p"], named=True),
                 "significant": paired["p"] is not None and paired["p"] < SIGNIFICANT,
@@ -371,7 +332,7 @@ def _events_view(events: dict[str, Any] | None) -> dict[str, Any] | None:
             "base_label": EVENT_BASES.get(s["stage"], ""),
             "count": s["count"],
             "base": s["base"],
-            "share": _percent(s["share"]),
+            "share": percent(s["share"]),
         }
         for s in events["stages"]
     ]
@@ -432,7 +393,7 @@ def _render_detail(
         "funnel_rows": _funnel_rows(report["funnels"]),
         "comparison": _comparison_view(report["comparison"]),
         "events": _events_view(report["events"]),
-        "goals": [_goal_view(row) for row in report["goals"]],
+        "goals": [goal_view(row) for row in report["goals"]],
         "history": _history_view(report["history"]),
         "can_manage": can_manage,
         "min_group": MIN_GROUP,
@@ -504,8 +465,8 @@ def quality_initiative_goal(request: HttpRequest, initiative_id: int) -> HttpRes
                 _("Goal added: %(metric)s from %(baseline)s %% to %(target)s %% by %(deadline)s.")
                 % {
                     "metric": STAGES[goal.metric],
-                    "baseline": _percent(goal.baseline),
-                    "target": _percent(goal.target),
+                    "baseline": percent(goal.baseline),
+                    "target": percent(goal.target),
                     "deadline": goal.deadline.isoformat(),
                 },
             )
