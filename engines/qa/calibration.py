@@ -60,7 +60,7 @@ import numpy as np
 
 from engines.qa import params
 from engines.qa.engine import SUGGESTIONS, Entry, QAEngine
-from engines.qa.normalize import normalize
+from engines.qa.normalize import dense_form
 
 DEFAULT_KB = (
     Path(__file__).resolve().parents[2].parent / "shared" / "bench" / "qa" / "bq_faq" / "kb.jsonl"
@@ -449,7 +449,7 @@ def simulate_kb(name: str, entries: list[Entry], dense: bool, other_texts: list[
     groups = _doc_groups(engine)
     variant_texts = _variant_texts(engine)
     if dense:  # one batch is much faster than one query at a time
-        engine.embedder.matrix(sorted({normalize(v) for vs in variant_texts.values() for v in vs}))
+        engine.embedder.matrix(sorted({dense_form(v) for vs in variant_texts.values() for v in vs}))
     n_docs = len(engine._doc_texts)
     folds = FOLDS if dense else 1
     for fold in range(folds):

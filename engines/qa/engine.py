@@ -47,7 +47,7 @@ from engines.qa.gate import (
     prototype_vectors,
     top_mean,
 )
-from engines.qa.normalize import canonical, normalize
+from engines.qa.normalize import canonical, dense_form
 from engines.qa.tokens import chars, word_tokenizer, words
 
 FEATURES = ("top", "margin", "query_coverage", "phrasing_coverage", "char_bm25_log")
@@ -253,9 +253,9 @@ class QAEngine:
             self._words, self._word_vocab = _bm25(word_corpus)
             self._chars, self._char_vocab = _bm25(char_corpus)
         if self._embedder is not None:
-            # Embedded in normalised form: traditional → simplified and typo fixes help e5 too
-            # (not the canonical one: e5 reads particles and 礼拜 well, and vectors stay cached).
-            normalized = [normalize(t) for t in doc_texts]
+            # Embedded in dense form: traditional → simplified, typo fixes and the trade lexicon
+            # help e5 too (particles stay: e5 reads them well).
+            normalized = [dense_form(t) for t in doc_texts]
             self._embedder.forget_except(set(normalized))
             vectors = self._embedder.matrix(normalized, self._progress)
             # One phrasing minus the mean would be the zero vector: centre only from two on.
@@ -328,7 +328,7 @@ class QAEngine:
         ranking = Ranking(entry_scores, best_doc, char_scores, fused, frozenset(query_chars))
         ranking.query_bigrams, ranking.query_words = bigrams(query_chars), query_words
         if self._embedder is not None:
-            self._add_dense(normalize(query), exclude_docs, ranking)
+            self._add_dense(dense_form(query), exclude_docs, ranking)
         # The best doc is only needed for the few entries that can make a hit: found lazily.
         return ranking
 

@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from engines.qa.normalize import normalize
+from engines.qa.normalize import dense_form, normalize
 
 PROTOTYPES = Path(__file__).with_name("offdomain_zh.txt")
 GATE_FEATURES = ("char_coverage", "word_coverage")
@@ -68,7 +68,7 @@ def prototype_vectors(embedder) -> np.ndarray:
     Cheap after the first time (embedders of one model share vectors in the process, and the
     disk cache keeps them), and asking each time keeps them in that embedder's cache file.
     """
-    return embedder.matrix(prototypes())
+    return embedder.matrix([dense_form(t) for t in prototypes()])
 
 
 def bigrams(char_tokens: list[str]) -> list[str]:

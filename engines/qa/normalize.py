@@ -56,6 +56,13 @@ def normalize(text: str) -> str:
     return TRAILING_PUNCTUATION.sub("", text)
 
 
+def dense_form(text: str) -> str:
+    """What e5 is given: ``normalize`` plus the trade and dialect lexicon (烟证 → 许可证,
+    定烟 → 订烟, 礼拜三 → 周三). e5 never learnt the trade's words, so "俺家烟证快到期了" and
+    "许可证快到期了" would sit far apart; particles stay, e5 reads them well."""
+    return apply_lexicon(normalize(text))
+
+
 def canonical(text: str) -> str:
     """``normalize`` plus the trade and dialect lexicon and particle stripping (lexical side)."""
     return strip_particles(apply_lexicon(normalize(text)))

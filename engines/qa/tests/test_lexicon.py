@@ -66,3 +66,11 @@ def test_greeting_alone_is_kept():
     # Dropping it would leave nothing: "你好" is a question for the domain gate, not "".
     assert canonical("你好") == "你好"
     assert canonical("你好，") == "你好"
+
+
+def test_e5_reads_the_trade_words_but_keeps_the_particles():
+    from engines.qa.normalize import dense_form
+
+    assert dense_form("俺家烟证快到期了咋续啊？") == "我家许可证快到期了怎么续啊"
+    assert dense_form("礼拜三能定烟吗") == "周三能订烟吗"
+    assert dense_form("香烟证明") == "卷烟证明"  # not a licence
