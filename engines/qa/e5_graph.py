@@ -214,6 +214,19 @@ def build_graph(model: PackedModel):
     for layer in range(model.NL):
         p = f"l{layer}."
 
+        def residual_norm(inp, added, norm, out, p=p):
+            """LayerNorm(inp + added) with the layer's norm ``norm`` (aln / oln)."""
+            weight = const(p + norm + ".w", model.vector(p + norm + ".w", H))
+            shift = const(p + norm + ".b", model.vector(p + norm + ".b", H))
+            total = node("Add", [inp, added], out + ".res")
+            return node(
+                "LayerNormalization",
+                [total, weight, shift],
+                out + ".out",
+                axis=-1,
+                epsilon=float(model.eps),
+            )
+
         def linear(inp, name, rows, cols, out, p=p):
             weight = model.q4_matrix(p + name + ".w", rows, cols)
             w = const(out + ".W", weight.T)
@@ -234,33 +247,13 @@ def build_graph(model: PackedModel):
         ctx = node("Transpose", [ctx], p + "ctx.t", perm=[0, 2, 1, 3])
         ctx = node("Reshape", [ctx, "merge_heads"], p + "ctx")
         attn = linear(ctx, "ao", H, H, p + "ao")
-        x = node(
-            "LayerNormalization",
-            [
-                node("Add", [x, attn], p + "attn.res"),
-                const(p + "aln.w", model.vector(p + "aln.w", H)),
-                const(p + "aln.b", model.vector(p + "aln.b", H)),
-            ],
-            p + "attn.out",
-            axis=-1,
-            epsilon=float(model.eps),
-        )
+        x = residual_norm(x, attn, "aln", p + "attn")
         mid = linear(x, "fi", FF, H, p + "fi")
         erf = node("Erf", [node("Mul", [mid, "rsqrt2"], p + "gelu.s")], p + "gelu.erf")
         gate = node("Mul", [node("Add", [erf, "one"], p + "gelu.1"), "half"], p + "gelu.h")
         mid = node("Mul", [mid, gate], p + "gelu")
         out = linear(mid, "fo", H, FF, p + "fo")
-        x = node(
-            "LayerNormalization",
-            [
-                node("Add", [x, out], p + "ffn.res"),
-                const(p + "oln.w", model.vector(p + "oln.w", H)),
-                const(p + "oln.b", model.vector(p + "oln.b", H)),
-            ],
-            p + "ffn.out",
-            axis=-1,
-            epsilon=float(model.eps),
-        )
+        x = residual_norm(x, out, "oln", p + "ffn")
     nodes.append(helper.make_node("Identity", [x], ["output"], name="output"))
     graph = helper.make_graph(
         nodes,

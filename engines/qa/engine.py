@@ -44,6 +44,7 @@ from engines.qa.gate import (
     domain_logit,
     fit_domain,
     gate_probability,
+    listed_off_domain,
     prototype_vectors,
     top_mean,
 )
@@ -53,6 +54,8 @@ from engines.qa.tokens import chars, word_tokenizer, words
 FEATURES = ("top", "margin", "query_coverage", "phrasing_coverage", "char_bm25_log")
 DENSE_FEATURES = (*FEATURES, "dense_top", "dense_margin", "dense_share")
 SUGGESTIONS = 3
+# p(off-domain) from which the gate agrees with the off-domain list (is_listed_off_domain).
+LISTED_GATE_AGREES = 0.5
 # Softmax regression over centred unit vectors: logits = SCALE * cosine-like score + bias.
 CLASSIFIER_SCALE = 20.0
 CLASSIFIER_STEPS = 300
@@ -245,6 +248,10 @@ class QAEngine:
         self._doc_words = word_corpus
         self._bigram_coverage = Coverage(self._doc_bigrams)
         self._word_coverage = Coverage(word_corpus)
+        # The off-domain list, word for word: such a question is never answered, whatever it
+        # resembles (a line that is also one of this KB's phrasings is the KB's).
+        kb_texts = {canonical(t) for t in doc_texts}
+        self._listed_off_domain = listed_off_domain() - kb_texts
         # Docs are grouped by entry in order, so an entry's docs are one slice.
         self._entries_with_docs = np.unique(self._doc_entry)
         self._starts = np.searchsorted(self._doc_entry, self._entries_with_docs)
@@ -473,6 +480,14 @@ class QAEngine:
         gate = params.DENSE_GATE if self._embedder is not None else params.LEXICAL_GATE
         return gate_probability(features, gate.bias, gate.coef)
 
+    def is_listed_off_domain(self, query: str, ranking: Ranking) -> bool:
+        """Word for word a line of the off-domain list, and the gate leans that way too: the
+        list is written for a retail service's KB, the gate knows the KB it guards (a general
+        KB answers "今天天气怎么样" and keeps it)."""
+        if canonical(query) not in self._listed_off_domain:
+            return False
+        return self.off_topic_probability(self.gate_features(ranking)) >= LISTED_GATE_AGREES
+
     def is_off_topic(self, ranking: Ranking) -> bool:
         gate = params.DENSE_GATE if self._embedder is not None else params.LEXICAL_GATE
         return self.off_topic_probability(self.gate_features(ranking)) >= gate.threshold
@@ -496,6 +511,8 @@ class QAEngine:
     def search(self, query: str, k: int = 10) -> Answer:
         ranking = self.rank(query)
         positions = self.top(ranking, max(k, 2)) if ranking is not None else []
+        if positions and self.is_listed_off_domain(query, ranking):
+            return Answer(hits=[], confidence=0.0, decision="handover", reason="off_topic")
         if not positions:
             off = ranking is not None and self.is_off_topic(ranking)
             return Answer(hits=[], confidence=0.0, decision="handover", reason=_off(off))

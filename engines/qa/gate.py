@@ -25,15 +25,21 @@ A logistic model over them gives p(off-domain); ``params.GATE_*`` (dense) and
 prototypes left out one at a time and another KB's phrasings (off-domain). The threshold keeps
 the simulated in-domain false-off-topic rate under ``calibration.GATE_FALSE_OFF``. Lexical-only
 mode uses coverage alone, with a threshold fitted on the same data.
+
+The gate only judges what would not be answered outright. One exception: a question that is word
+for word a line of the off-domain list (``listed_off_domain``; "wifi密码忘了怎么办" next to the KB's
+"忘记密码怎么办") is never answered, provided the gate leans off-domain too (p ≥
+``engine.LISTED_GATE_AGREES``), since the list was written for a retail service's KB.
 """
 
+import functools
 import math
 from collections import Counter
 from pathlib import Path
 
 import numpy as np
 
-from engines.qa.normalize import dense_form, normalize
+from engines.qa.normalize import canonical, dense_form, normalize
 
 PROTOTYPES = Path(__file__).with_name("offdomain_zh.txt")
 GATE_FEATURES = ("char_coverage", "word_coverage")
@@ -60,6 +66,13 @@ def prototypes() -> list[str]:
     lines = PROTOTYPES.read_text(encoding="utf-8").splitlines()
     texts = [normalize(line) for line in lines if line.strip() and not line.startswith("#")]
     return [t for t in texts if t]
+
+
+@functools.cache
+def listed_off_domain() -> frozenset[str]:
+    """The prototypes in the lexical side's canonical form: a question that is one of them,
+    word for word (particles and punctuation aside), is off-domain by the list itself."""
+    return frozenset(canonical(t) for t in prototypes())
 
 
 def prototype_vectors(embedder) -> np.ndarray:

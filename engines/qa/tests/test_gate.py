@@ -151,3 +151,29 @@ def test_engine_boundary_puts_small_talk_outside_the_tobacco_kb(dense_engine):
         return dense_engine.gate_features(dense_engine.rank(query))[-1]
 
     assert logit("今天晚上吃什么好呢") > 0 > logit("卷烟订货的截止时间是几点")
+
+
+@needs_model
+def test_a_question_on_the_off_domain_list_is_not_answered(dense_engine):
+    listed = "wifi密码忘了怎么办"  # a line of offdomain_zh.txt, close to the KB's 忘记密码怎么办
+    assert listed in prototypes()
+    for asked in (listed, "WiFi密码忘了怎么办啊？"):
+        answer = dense_engine.search(asked)
+        assert (answer.decision, answer.reason) == ("handover", "off_topic"), asked
+    assert dense_engine.search("忘记密码怎么办").decision == "answer"
+
+
+@needs_model
+def test_the_list_needs_the_gate_to_lean_off_domain(tobacco, monkeypatch):
+    # A KB about everything (weather included) keeps a listed line: the gate disagrees.
+    engine = QAEngine(tobacco, dense="auto")
+    monkeypatch.setattr(engine, "off_topic_probability", lambda features: 0.2)
+    assert engine.search("wifi密码忘了怎么办").reason != "off_topic"
+
+
+def test_a_listed_line_that_is_also_a_kb_phrasing_stays_the_kbs():
+    listed = prototypes()[0]
+    engine = QAEngine([Entry("kb-x", listed, []), Entry("kb-y", "订货日是哪天", [])], dense="off")
+    answer = engine.search(listed)
+    assert answer.reason != "off_topic"
+    assert answer.hits[0].entry_id == "kb-x"
