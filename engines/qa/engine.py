@@ -511,8 +511,6 @@ class QAEngine:
     def search(self, query: str, k: int = 10) -> Answer:
         ranking = self.rank(query)
         positions = self.top(ranking, max(k, 2)) if ranking is not None else []
-        if positions and self.is_listed_off_domain(query, ranking):
-            return Answer(hits=[], confidence=0.0, decision="handover", reason="off_topic")
         if not positions:
             off = ranking is not None and self.is_off_topic(ranking)
             return Answer(hits=[], confidence=0.0, decision="handover", reason=_off(off))
@@ -526,8 +524,10 @@ class QAEngine:
             for p in positions[:k]
         ]
         decision = self.decide(confidence)
-        # A confident answer is never overruled: the gate and the twins only judge the rest.
-        if decision != "answer" and self.is_off_topic(ranking):
+        # A confident answer is overruled only by the off-domain list, word for word; the gate
+        # and the twins judge the rest.
+        listed = self.is_listed_off_domain(query, ranking)
+        if listed or (decision != "answer" and self.is_off_topic(ranking)):
             return Answer(hits=hits, confidence=confidence, decision="handover", reason="off_topic")
         if decision != "answer" and k >= 2 and self.is_twin(ranking, positions):
             decision = "clarify"
