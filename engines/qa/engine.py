@@ -112,6 +112,7 @@ class Ranking:
     query_bigrams: list[str] = field(default_factory=list)
     query_words: list[str] = field(default_factory=list)
     raw_query: np.ndarray | None = None
+    text: str = ""  # the query in canonical form (the off-domain list is matched on it)
 
 
 def _bm25(corpus: list[list[str]]) -> tuple[bm25s.BM25, dict[str, int]]:
@@ -334,6 +335,7 @@ class QAEngine:
         best_doc = np.full(len(self._ids), -1, dtype=np.int64)
         ranking = Ranking(entry_scores, best_doc, char_scores, fused, frozenset(query_chars))
         ranking.query_bigrams, ranking.query_words = bigrams(query_chars), query_words
+        ranking.text = text
         if self._embedder is not None:
             self._add_dense(dense_form(query), exclude_docs, ranking)
         # The best doc is only needed for the few entries that can make a hit: found lazily.
@@ -480,11 +482,11 @@ class QAEngine:
         gate = params.DENSE_GATE if self._embedder is not None else params.LEXICAL_GATE
         return gate_probability(features, gate.bias, gate.coef)
 
-    def is_listed_off_domain(self, query: str, ranking: Ranking) -> bool:
+    def is_listed_off_domain(self, ranking: Ranking) -> bool:
         """Word for word a line of the off-domain list, and the gate leans that way too: the
         list is written for a retail service's KB, the gate knows the KB it guards (a general
         KB answers "今天天气怎么样" and keeps it)."""
-        if canonical(query) not in self._listed_off_domain:
+        if ranking.text not in self._listed_off_domain:
             return False
         return self.off_topic_probability(self.gate_features(ranking)) >= LISTED_GATE_AGREES
 
@@ -526,7 +528,7 @@ class QAEngine:
         decision = self.decide(confidence)
         # A confident answer is overruled only by the off-domain list, word for word; the gate
         # and the twins judge the rest.
-        listed = self.is_listed_off_domain(query, ranking)
+        listed = self.is_listed_off_domain(ranking)
         if listed or (decision != "answer" and self.is_off_topic(ranking)):
             return Answer(hits=hits, confidence=confidence, decision="handover", reason="off_topic")
         if decision != "answer" and k >= 2 and self.is_twin(ranking, positions):
