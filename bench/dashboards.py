@@ -28,6 +28,7 @@ import statistics
 import time
 from zoneinfo import ZoneInfo
 
+from bench._pg import drop_secondary_indexes
 from bench.dashboards_surveys import load_surveys
 
 DATABASE = "postgresql"
@@ -94,22 +95,6 @@ _SURVEY_TABLES = (
     "quality_answer",
     "customers_segmentchange",
 )
-
-
-def _drop_indexes(cursor) -> list[str]:
-    """Drop the secondary indexes of the big tables; their definitions, to build them again."""
-    cursor.execute(
-        """
-        SELECT i.indexname, i.indexdef FROM pg_indexes i
-        WHERE i.tablename = ANY(%s) AND NOT EXISTS (
-            SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname
-        )""",
-        [list(_LOADED_TABLES)],
-    )
-    found = cursor.fetchall()
-    for name, _ in found:
-        cursor.execute(f'DROP INDEX "{name}"')
-    return [definition for _, definition in found]
 
 
 _CITY_SQL = (
@@ -331,7 +316,7 @@ def load() -> float:
         # Foreign keys are not checked row by row while loading (the generator keeps them).
         cursor.execute("SET LOCAL session_replication_role = replica")
         cursor.execute("SET LOCAL work_mem = '256MB'")
-        indexes = _drop_indexes(cursor)
+        indexes = drop_secondary_indexes(cursor, _LOADED_TABLES)
         _city(cursor, NOW)
         start = NOW - datetime.timedelta(days=DAYS)
         chunk = 1_000_000

@@ -361,10 +361,13 @@ def reset() -> dict[str, int]:
     """Delete the demo data: service requests, orders and the rest of commerce, shops,
     territory, log-ins.
 
-    Kept: superusers not created by the demo, departments, skills, rule sets, service plans.
-    Another app's rows that protect a shop or a user stop the reset (ProtectedError).
+    Kept: superusers not created by the demo, departments, skills, rule sets, service plans,
+    the community's word list. Another app's rows that protect a shop or a user stop the reset
+    (ProtectedError).
     """
-    deleted: dict[str, int] = {}
+    from demo import community  # the community's content protects its authors: it goes first
+
+    deleted: dict[str, int] = community.reset()
     demo_codes = [
         _ean13(f"{data.PRODUCT_CODE_PREFIX}{i:05d}") for i in range(1, len(data.PRODUCTS) + 1)
     ]

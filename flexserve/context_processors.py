@@ -34,6 +34,7 @@ def navigation(request: HttpRequest) -> dict[str, object]:
             and policy.has_perm(user, Perm.SURVEY_ANSWER),
             "quality": policy.has_perm(user, Perm.CONSOLE_USE)
             and policy.has_perm(user, Perm.QUALITY_VIEW),
+            "community": policy.has_perm(user, Perm.COMMUNITY_READ),
             "dashboards": policy.has_perm(user, Perm.CONSOLE_USE)
             and policy.has_perm(user, Perm.QUALITY_VIEW),
             # A callable: the template calls it only where the header is drawn (not in partials).

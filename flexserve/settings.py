@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "knowledge",
     "dispatch",
     "quality",
+    "community",
     "dashboards",
 ]
 
@@ -186,6 +187,7 @@ CELERY_BEAT_SCHEDULE = {
     "invite-csat": {"task": "quality.invite_due_ratings", "schedule": 300.0},
     "notify-open-waves": {"task": "quality.notify_open_waves", "schedule": 60.0},
     "refresh-dashboard-rollups": {"task": "dashboards.refresh_rollups", "schedule": 900.0},
+    "refresh-hot-scores": {"task": "community.refresh_hot_scores", "schedule": 900.0},
 }
 # How the embedded mode runs long tasks: "thread" lets a page poll progress while an import
 # runs; "sync" runs them before the request returns (tests).

@@ -19,6 +19,7 @@ urlpatterns = [
     path("portal/", include("customers.urls_portal", namespace="portal")),
     path("console/", include("customers.urls_console", namespace="console")),
     path("imports/", include("imports.urls", namespace="imports")),
+    path("community/", include("community.urls", namespace="community")),
     path("files/requests/<int:attachment_id>/", attachment, name="request_attachment"),
     path("admin/", admin.site.urls),
     path("api/", api.urls),

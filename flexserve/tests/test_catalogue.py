@@ -73,6 +73,9 @@ SAME_MEANING_ACROSS_APPS = frozenset(
     # SERVQUAL and initiative terms shared by the quality pages and the dashboards
     | {"Dimension", "Expectation", "Perception", "Gap", "Importance", "Goals", "Metric"}
     | {"Deadline"}
+    # the community's pages, lists and content share the words of the other apps' pages
+    | {"Archived", "Community", "Next", "Pages", "Preview", "Previous", "Reply", "Title", "title"}
+    | {"Today", "Updated", "action", "content", "Staff"}
 )
 
 

@@ -1,0 +1,2 @@
+"""Community writes: ``articles``, ``forum`` (threads, replies, likes, flags, moderation) and
+``wordlist`` (the sensitive-word list and the check every text goes through)."""
