@@ -22,13 +22,13 @@ def _fresh_process_caches():
     # Per-process caches (catalogue, routing, calendar, rate limits) must not outlive a test.
     from django.core.cache import cache
 
-    from community.services import wordlist
+    from community.services import recommendations, wordlist
     from flexserve.api import api
     from knowledge import index
     from servicedesk import catalogue, clock, routing
 
     forgets = [catalogue.clear, clock.forget_calendar, routing.forget_load, cache.clear]
-    forgets += [index.forget, wordlist.forget]
+    forgets += [index.forget, wordlist.forget, recommendations.forget]
     forgets += [throttle._local.clear for throttle in api.throttle]  # rate-limit counts
     for forget in forgets:
         forget()

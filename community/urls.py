@@ -12,6 +12,7 @@ urlpatterns = [
     path("articles/share/", views.share_experience, name="share"),
     path("mine/", views.mine, name="mine"),
     path("mine/articles/", views.mine, name="my_articles"),
+    path("mine/preferences/", views.preference, name="preference"),
     path("forum/", views.forum_home, name="forum"),
     path("forum/search/", views.search, name="search"),
     path("forum/<int:category_id>/", views.category, name="category"),

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from community import selectors
 from community.models import Flag, Topic, Visibility
-from community.services import articles, forum
+from community.services import articles, forum, preferences, recommendations
 from flexserve import policy
 from flexserve.errors import Invalid
 from flexserve.policy import Perm
@@ -54,7 +54,10 @@ def home(request: HttpRequest) -> HttpResponse:
     """Articles by topic, with the forum's hot topics beside them."""
     policy.require(request.user, Perm.COMMUNITY_READ)
     topic = request.GET.get("topic", "")
+    suggested, personalised = recommendations.recommended(request.user)
     context = _base(request, "articles") | {
+        "suggested": suggested,
+        "personalised": personalised,
         "topics": Topic.choices,
         "topic": topic if topic in Topic.values else "",
         "page": selectors.article_list(request.user, topic=topic, page=request.GET.get("page")),
@@ -112,6 +115,8 @@ def mine(request: HttpRequest) -> HttpResponse:
         "member": forum.member_for(request.user) if forum.can_post(request.user) else None,
         "shared": request.GET.get("shared") == "1",
         "errors": [],
+        "preference": preferences.preference_of(request.user),
+        "topics": Topic.choices,
     }
     if request.method == "POST":
         try:
@@ -123,6 +128,18 @@ def mine(request: HttpRequest) -> HttpResponse:
             return render(request, "community/mine.html", context, status=422)
         return redirect("community:mine")
     return render(request, "community/mine.html", context)
+
+
+@login_required
+@require_POST
+def preference(request: HttpRequest) -> HttpResponse:
+    """Recommendation settings: chosen topics and the personalisation switch."""
+    preferences.preference_set(
+        actor=request.user,
+        personalised=request.POST.get("personalised") == "1",
+        topics=request.POST.getlist("topics"),
+    )
+    return redirect(f"{reverse('community:mine')}#preferences")
 
 
 @login_required
