@@ -15,10 +15,12 @@ edit applies to the next post without a restart.
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from customers.models import Shop
+from flexserve.validation import stored_name
 
 
 class Topic(models.TextChoices):
@@ -86,6 +88,33 @@ class Article(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+def article_image_path(instance: "ArticleImage", filename: str) -> str:
+    # The client's file name is ignored: a generated one with the detected type's extension.
+    return f"community/{timezone.now():%Y/%m}/{stored_name(instance.content_type)}"
+
+
+class ArticleImage(models.Model):
+    """A picture for articles, checked on upload and served behind log-in like the articles
+    (``/community/images/<id>/``): never a public media URL."""
+
+    view_perm = "community_read"
+
+    file = models.FileField(_("image"), upload_to=article_image_path)
+    content_type = models.CharField(max_length=20)
+    size = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("article image")
+        verbose_name_plural = _("article images")
+
+    def __str__(self) -> str:
+        return self.file.name
 
 
 class ArticleRead(models.Model):

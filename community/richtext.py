@@ -1,11 +1,13 @@
 """Article bodies are HTML from the editor; only what an article needs survives (nh3/Ammonia).
 
 Links keep http(s) and site-relative targets and open with ``rel="noopener noreferrer"``; images
-are only allowed from this site's own media (``/media/``), so an article cannot pull a tracker
-or an advertisement from elsewhere; scripts, styles, event handlers and iframes are dropped.
+are only allowed from the community's own checked uploads (``/community/images/<id>/``, served
+behind log-in), so an article cannot pull a tracker or an advertisement from elsewhere;
+scripts, styles, event handlers and iframes are dropped.
 """
 
 import html
+import re
 
 import nh3
 
@@ -15,12 +17,12 @@ TAGS = {
     "hr",
 }  # fmt: skip
 ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "width", "height"}}
-LOCAL_MEDIA = "/media/"
+LOCAL_IMAGES = re.compile(r"/community/images/\d+/")
 
 
 def _keep_attribute(tag: str, attribute: str, value: str) -> str | None:
     if tag == "img" and attribute == "src":
-        return value if value.startswith(LOCAL_MEDIA) and ".." not in value else None
+        return value if LOCAL_IMAGES.fullmatch(value) else None
     if tag == "a" and attribute == "href":
         return value if value.startswith(("https://", "http://", "/")) else None
     return value

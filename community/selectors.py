@@ -18,6 +18,7 @@ from django.utils import timezone
 from community.models import (
     AllowedPhrase,
     Article,
+    ArticleImage,
     ForumCategory,
     Member,
     Post,
@@ -381,3 +382,14 @@ def search_threads(user: User, query: str, *, limit: int = 50) -> list[Thread]:
         thread.title_hits = sum(term in title for term in terms)
     found.sort(key=lambda t: -t.title_hits)  # stable: keeps hot, then recent, within a tie
     return found[:limit]
+
+
+def article_image(user: User, image_id: int) -> ArticleImage:
+    policy.require(user, Perm.COMMUNITY_READ)
+    return policy.get_visible(user, ArticleImage, image_id)
+
+
+def article_images(user: User, *, limit: int = 40) -> list[ArticleImage]:
+    if not policy.has_perm(user, Perm.COMMUNITY_PUBLISH):
+        return []
+    return list(ArticleImage.objects.order_by("-pk")[:limit])

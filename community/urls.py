@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("articles/<int:article_id>/", views.article, name="article"),
     path("articles/share/", views.share_experience, name="share"),
+    path("images/<int:image_id>/", views.article_image, name="image"),
     path("mine/", views.mine, name="mine"),
     path("mine/articles/", views.mine, name="my_articles"),
     path("mine/preferences/", views.preference, name="preference"),

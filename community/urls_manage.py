@@ -17,6 +17,7 @@ urlpatterns = [
     path("articles/new/", views.article_new, name="article_new"),
     path("articles/<int:article_id>/edit/", views.article_edit, name="article_edit"),
     path("articles/<int:article_id>/archive/", views.article_archive, name="article_archive"),
+    path("articles/images/", views.article_images, name="article_images"),
     path("words/", views.words, name="words"),
     path("words/<int:word_id>/remove/", views.words_remove, name="words_remove"),
     path("words/allowed/", views.words_allowed, name="words_allowed"),

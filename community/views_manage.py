@@ -279,6 +279,28 @@ def article_archive(request: HttpRequest, article_id: int) -> HttpResponse:
     return redirect("community:editor")
 
 
+@login_required
+@require_http_methods(["GET", "POST"])
+def article_images(request: HttpRequest) -> HttpResponse:
+    """Upload a checked picture; the page gives the tag to paste into an article's text."""
+    policy.require(request.user, Perm.COMMUNITY_PUBLISH)
+    errors: list[str] = []
+    status = 200
+    if request.method == "POST":
+        try:
+            image = articles.image_upload(actor=request.user, upload=request.FILES.get("image"))
+        except Invalid as exc:
+            errors, status = _messages(exc), 422
+        else:
+            messages.success(request, _("Uploaded. Paste its tag into the article's text."))
+            return redirect(f"{reverse('community:article_images')}#image-{image.pk}")
+    context = _base(request, "editor") | {
+        "images": selectors.article_images(request.user),
+        "errors": errors,
+    }
+    return render(request, "community/manage/images.html", context, status=status)
+
+
 # --- Sensitive words ---------------------------------------------------------------------------
 
 # The import reads these column and sheet names (community.services.wordlist): they are the

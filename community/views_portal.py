@@ -9,11 +9,16 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import (
+    require_GET,
+    require_http_methods,
+    require_POST,
+    require_safe,
+)
 
 from community import selectors
 from community.models import Flag, Topic, Visibility
@@ -75,6 +80,17 @@ def article(request: HttpRequest, article_id: int) -> HttpResponse:
         articles.record_read(actor=request.user, article=item)
     context = _base(request, "articles") | {"article": item}
     return render(request, "community/article.html", context)
+
+
+@login_required
+@require_safe
+def article_image(request: HttpRequest, image_id: int) -> HttpResponse:
+    """An article picture, to readers only (like the articles: behind log-in)."""
+    image = selectors.article_image(request.user, image_id)
+    response = FileResponse(image.file.open("rb"), content_type=image.content_type)
+    response["Cache-Control"] = "private, max-age=86400"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @login_required

@@ -45,7 +45,10 @@ from quality import shipped
 from quality.models import CsatRating, Initiative, Instrument, Invitation, Wave
 from quality.services import csat, initiatives, surveys
 
-SKIPPED_PAGE_PREFIXES = ("admin/", "api/", "i18n/", "static/", "media/")
+# community/ holds company-wide content, no shop's records; its scoping (pending content, the
+# moderators' and editors' pages refused to others) is proven in community/tests
+# (test_pending_leaks, test_manage_pages). Not yet walked here: it needs a body per form.
+SKIPPED_PAGE_PREFIXES = ("admin/", "api/", "i18n/", "static/", "media/", "community/")
 REFUSED = {401, 403, 404}
 # Every role that does not see the whole company: walked by every test below.
 RESTRICTED_ROLES = tuple(role.value for role in Role if role not in policy.COMPANY_WIDE_ROLES)

@@ -18,13 +18,14 @@ from django.utils.translation import gettext as _
 
 from audit.services import audit_record
 from community.errors import AlreadyModerated, CannotPost
-from community.models import Article, ArticleRead, Topic
+from community.models import Article, ArticleImage, ArticleRead, Topic
 from community.richtext import plain_text, sanitise
 from community.services import wordlist
 from community.services.forum import can_post
 from customers.models import BusinessType, Segment
 from flexserve import policy
 from flexserve.errors import FieldInvalid, Forbidden, Invalid, NotFound
+from flexserve.images import check_images
 from flexserve.policy import Perm
 
 if TYPE_CHECKING:
@@ -247,3 +248,15 @@ def live_or_404(actor: User, article_id: int) -> Article:
     if article.status == Article.Status.PUBLISHED and article.publish_at <= timezone.now():
         return article
     raise NotFound()
+
+
+@transaction.atomic
+def image_upload(*, actor: User, upload) -> ArticleImage:
+    """Store one checked picture (JPEG, PNG or WebP, 5 MB) for use in articles."""
+    policy.require(actor, Perm.COMMUNITY_PUBLISH)
+    if upload is None:
+        raise FieldInvalid("image", _("Choose a picture."))
+    ((checked, kind),) = check_images([upload], max_files=1, field="image")
+    return ArticleImage.objects.create(
+        file=checked, content_type=kind, size=checked.size, uploaded_by=actor
+    )

@@ -26,10 +26,12 @@ def test_the_body_is_sanitised(service_manager):
     article = _save(
         service_manager,
         body=BODY + '<script>alert(1)</script><img src="https://ads.example/x.png" onerror="x()">'
-        '<img src="/media/shelf.png"><a href="javascript:steal()">点我</a>',
+        '<img src="/community/images/7/"><img src="/media/../etc/passwd">'
+        '<a href="javascript:steal()">点我</a>',
     )
     assert "<script" not in article.body and "onerror" not in article.body
-    assert "ads.example" not in article.body and 'src="/media/shelf.png"' in article.body
+    assert "ads.example" not in article.body and 'src="/community/images/7/"' in article.body
+    assert "passwd" not in article.body
     assert "javascript:" not in article.body
 
 
@@ -106,3 +108,47 @@ def test_share_page_submits_for_review(shop_owner, client_for):
     assert "<b>" not in article.body and "&lt;b&gt;" in article.body  # typed text, not markup
     bad = client.post(reverse("community:share"), {"title": "短", "body": "短"})
     assert bad.status_code == 422 and Article.objects.count() == 1
+
+
+def _png(name="shelf.png"):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), (11, 110, 79)).save(buffer, "PNG")
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
+
+
+def test_a_picture_is_checked_and_served_to_readers_only(
+    service_manager, shop_owner, client_for, client
+):
+    from community.models import ArticleImage
+
+    manager = client_for(service_manager)
+    fake = _not_a_picture()
+    refused = manager.post(reverse("community:article_images"), {"image": fake})
+    assert refused.status_code == 422 and not ArticleImage.objects.exists()
+    assert (
+        manager.post(reverse("community:article_images"), {"image": _png("x.php")}).status_code
+        == 302
+    )
+    image = ArticleImage.objects.get()
+    assert image.file.name.endswith(".png") and "x.php" not in image.file.name
+    url = reverse("community:image", args=[image.pk])
+    served = client_for(shop_owner).get(url)
+    assert served.status_code == 200 and served["Content-Type"] == "image/png"
+    assert client.get(url).status_code == 302  # anonymous: to the log-in page
+    assert (
+        client_for(shop_owner)
+        .post(reverse("community:article_images"), {"image": _png()})
+        .status_code
+        == 403
+    )
+
+
+def _not_a_picture():
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile("shelf.png", b"<?php echo 1; ?>", content_type="image/png")

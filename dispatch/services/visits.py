@@ -193,7 +193,7 @@ def _checked_photos(
     photos: Sequence[UploadedFile], errors: dict[str, list[str]]
 ) -> list[tuple[UploadedFile, str]]:
     """Photos sniffed by decoding (servicedesk's check: JPEG, PNG, WebP, 5 MB each)."""
-    from servicedesk.services import check_images
+    from flexserve.images import check_images
 
     try:
         return check_images(photos, max_files=MAX_PHOTOS)

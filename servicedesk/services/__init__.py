@@ -35,12 +35,8 @@ from servicedesk.services.common import (
 )
 from servicedesk.services.idempotency import fingerprint, request_submit_idempotent
 from servicedesk.services.intake import (
-    IMAGE_TYPES,
-    MAX_ATTACHMENT_BYTES,
     MAX_ATTACHMENTS,
-    MAX_PHOTO_PIXELS,
     SHOP_CHANNELS,
-    check_images,
     request_create,
     sla_targets,
 )
@@ -69,10 +65,7 @@ __all__ = [
     "ACTIONS",
     "AUDITED_FIELDS",
     "Action",
-    "IMAGE_TYPES",
     "MAX_ATTACHMENTS",
-    "MAX_ATTACHMENT_BYTES",
-    "MAX_PHOTO_PIXELS",
     "SHOP_ACTIONS",
     "SHOP_CHANNELS",
     "SUPPORT_ACTIONS",
@@ -82,7 +75,6 @@ __all__ = [
     "can_manage",
     "can_reply",
     "can_work_support",
-    "check_images",
     "comment_add",
     "console_url",
     "fingerprint",

@@ -11,11 +11,12 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from flexserve import policy
 from flexserve.errors import Forbidden, Invalid
+from flexserve.images import check_images
 from flexserve.policy import Perm
 from servicedesk.errors import RequestNotOpen
 from servicedesk.models import EventKind, RequestAttachment
 from servicedesk.services.common import _locked, is_shop_of, record_change
-from servicedesk.services.intake import MAX_ATTACHMENTS, check_images
+from servicedesk.services.intake import MAX_ATTACHMENTS
 
 
 @transaction.atomic
