@@ -20,10 +20,12 @@ import random
 import secrets
 from collections.abc import Callable
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import OuterRef, Subquery
 
 from accounts.models import Role, User
 from customers.models import MarketType, Shop
+from demo import sql
 from dispatch.models import Job, JobState
 from quality.models import (
     Answer,
@@ -139,7 +141,18 @@ def _invite(wave: Wave, *, shops=(), staff=(), at: datetime.datetime) -> list[In
         )
         for shop, member in [(s, None) for s in shops] + [(None, m) for m in staff]
     ]
-    invitations = Invitation.objects.bulk_create(rows, batch_size=2000)
+    # Plain rows with their keys assigned here (demo.sql): bulk_create took most of the stage.
+    first = sql.next_id(Invitation)
+    fields = ("id", "wave_id", "shop_id", "staff_id", "token", "invited_at", "notified_at")
+    adapt = connection.ops.adapt_datetimefield_value
+    for offset, invitation in enumerate(rows):
+        invitation.pk = first + offset
+    sql.insert(
+        Invitation,
+        fields,
+        ((i.pk, wave.pk, i.shop_id, i.staff_id, i.token, adapt(at), adapt(at)) for i in rows),
+    )
+    invitations = rows
     wave.invited = len(invitations)
     from engines.servqual.stats import sample_size_for_margin
 
@@ -184,12 +197,30 @@ def _respond(
         responses.append(response)
         answers_by_response.append(answer_for(shop))
         answered.append(invitation)
-    Response.objects.bulk_create(responses, batch_size=2000)
-    Invitation.objects.bulk_update(answered, ["responded_at"], batch_size=2000)
-    rows = []
-    for response, answers in zip(responses, answers_by_response, strict=True):
-        rows += [Answer(response=response, question=q, **fields) for q, fields in answers]
-    Answer.objects.bulk_create(rows, batch_size=5000)
+    sql.insert_objects(Response, responses)
+    # One UPDATE from the responses just written, not a CASE per row (bulk_update): at 50,000
+    # shops that alone took most of the stage.
+    Invitation.objects.filter(pk__in=[i.pk for i in answered]).update(
+        responded_at=Subquery(
+            Response.objects.filter(invitation=OuterRef("pk")).values("submitted_at")[:1]
+        )
+    )
+    # Plain rows through demo.sql (executemany / COPY): millions of answers at city size.
+    columns = ("response_id", "question_id", "value", "expectation", "perception", "points", "text")
+    rows = (
+        (
+            response.pk,
+            question.pk,
+            fields.get("value"),
+            fields.get("expectation"),
+            fields.get("perception"),
+            sql.json_value(Answer, "points", fields.get("points")),
+            fields.get("text", ""),
+        )
+        for response, answers in zip(responses, answers_by_response, strict=True)
+        for question, fields in answers
+    )
+    sql.insert(Answer, columns, rows)
     return len(responses)
 
 
@@ -271,6 +302,7 @@ def build(*, seed: int, now: datetime.datetime, progress: Progress | None = None
         stage("NPS answers", _nps(rng, nps, recommend, shops, demo_owner, now))
         stage("satisfaction ratings", _csat(rng, now))
         stage("initiative funnel answers", _initiatives(rng, shops, demo_owner, now))
+        sql.reset_sequences([Invitation, Response])  # ids assigned here (PostgreSQL)
     return counts
 
 
@@ -279,7 +311,9 @@ def _demo_owner_shop(shops: list[Shop]) -> Shop | None:
     from demo import city
 
     usernames = {login.username for login in city.demo_logins() if login.role == Role.SHOP_OWNER}
-    return next((s for s in shops if s.owner_account.username in usernames), None)
+    # By id: reading each shop's owner account would be a query per shop.
+    owners = set(User.objects.filter(username__in=usernames).values_list("pk", flat=True))
+    return next((s for s in shops if s.owner_account_id in owners), None)
 
 
 def _nps_score(rng: random.Random, shop: Shop) -> int:

@@ -36,7 +36,17 @@ def insert(model: type[Model], fields: Sequence[str], rows: Iterable[Sequence[An
     if unknown:
         raise ValueError(f"{meta.label} has no columns {unknown}")
     extra = []
-    for field in meta.concrete_fields:
+    # An automatic primary key not named is left to the database.
+    filled = [
+        f
+        for f in meta.concrete_fields
+        if not (
+            f.primary_key
+            and f.attname not in fields
+            and f.get_internal_type() in ("AutoField", "BigAutoField", "SmallAutoField")
+        )
+    ]
+    for field in filled:
         if field.attname in fields:
             continue
         if field.has_default():
@@ -45,7 +55,7 @@ def insert(model: type[Model], fields: Sequence[str], rows: Iterable[Sequence[An
             extra.append(None)
         else:
             raise ValueError(f"{meta.label}.{field.attname} needs a value")
-    names = [*fields, *(f.attname for f in meta.concrete_fields if f.attname not in fields)]
+    names = [*fields, *(f.attname for f in filled if f.attname not in fields)]
     quote = connection.ops.quote_name
     sql = "INSERT INTO {} ({}) VALUES ({})".format(
         quote(meta.db_table),
@@ -105,3 +115,16 @@ def timestamp_adapter() -> Callable[[datetime.datetime], Any]:
 def json_value(model: type[Model], field: str, value: Any) -> Any:
     """A JSONField value as the database driver expects it."""
     return model._meta.get_field(field).get_db_prep_save(value, connection)
+
+
+def insert_objects(model: type[Model], objects: Sequence[Model]) -> int:
+    """Insert model instances as they are, timestamps included (``bulk_create`` would overwrite
+    ``auto_now`` fields with the clock, and costs several times more per row); primary keys are
+    assigned here, on the objects."""
+    fields = model._meta.concrete_fields
+    first = next_id(model)
+    rows = []
+    for offset, obj in enumerate(objects):
+        obj.pk = first + offset
+        rows.append(tuple(f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields))
+    return insert(model, [f.attname for f in fields], rows)

@@ -29,7 +29,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
-from django.db.models import Model
 
 from accounts.models import Role, User
 from community.models import (
@@ -267,7 +266,7 @@ def build(*, seed: int, now: datetime.datetime, progress: Progress | None = None
             return counts
         articles = _articles(rng, now, editor, shops, demo_shop, matcher)
         reads = _reads(random.Random(f"{seed}:community-reads"), articles, shops, now)
-        _insert(Article, articles)
+        sql.insert_objects(Article, articles)
         stage("community articles", len(articles))
         stage("community article reads", _insert_reads(articles, reads))
         threads = _forum(rng, now, staff, shops, demo_shop, matcher, moderators)
@@ -305,18 +304,6 @@ def _first(staff: list[User], role: str) -> User | None:
     return next((u for u in staff if u.role == role), None)
 
 
-def _insert(model: type[Model], objects: Sequence[Model]) -> int:
-    """Insert model instances as they are, timestamps included (``bulk_create`` would overwrite
-    ``auto_now`` fields with the clock); primary keys are assigned here."""
-    fields = model._meta.concrete_fields
-    first = sql.next_id(model)
-    rows = []
-    for offset, obj in enumerate(objects):
-        obj.pk = first + offset
-        rows.append(tuple(f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields))
-    return sql.insert(model, [f.attname for f in fields], rows)
-
-
 def _insert_reads(articles: list[Article], reads: list[tuple[int, int, int, int]]) -> int:
     """The reads as tuples (a model instance per read would take most of the time)."""
     adapt = connection.ops.adapt_datetimefield_value
@@ -343,7 +330,7 @@ def _word_list(now: datetime.datetime, admin: User | None) -> tuple[Matcher, int
     ]
     have_phrases = set(AllowedPhrase.objects.values_list("phrase", flat=True))
     phrases = [AllowedPhrase(phrase=p, note=n) for p, n in ALLOWED if p not in have_phrases]
-    _insert(SensitiveWord, words)
+    sql.insert_objects(SensitiveWord, words)
     AllowedPhrase.objects.bulk_create(phrases)
     if words or phrases:
         revision = WordListRevision(
@@ -356,7 +343,7 @@ def _word_list(now: datetime.datetime, admin: User | None) -> tuple[Matcher, int
             },
             created_at=imported,
         )
-        _insert(WordListRevision, [revision])
+        sql.insert_objects(WordListRevision, [revision])
     entries = SensitiveWord.objects.values_list("word", "action")
     allowed = AllowedPhrase.objects.values_list("phrase", flat=True)
     return WordList.compile([(w, Action(a)) for w, a in entries], allow=list(allowed)), len(words)
@@ -855,7 +842,7 @@ def _write_forum(rng, threads, categories, staff, shops, now) -> dict[str, int]:
                 created_at=first_seen[user_id],
             )
         )
-    _insert(Member, members)
+    sql.insert_objects(Member, members)
 
     thread_rows = []
     for thread in threads:
@@ -908,7 +895,7 @@ def _write_forum(rng, threads, categories, staff, shops, now) -> dict[str, int]:
         for post in thread.posts
         for liker, at in post.likes
     ]
-    _insert(PostLike, likes)
+    sql.insert_objects(PostLike, likes)
     weight = flagger_weight(0, 0)  # every flagger here is a first-time flagger
     flags = []
     for thread in threads:
@@ -923,7 +910,7 @@ def _write_forum(rng, threads, categories, staff, shops, now) -> dict[str, int]:
                     Flag(post_id=post.row.pk, flagger_id=None, reason=Flag.Reason.WORD,
                          weight=0.0, created_at=post.at)
                 )  # fmt: skip
-    _insert(Flag, flags)
+    sql.insert_objects(Flag, flags)
     return {
         "community members": len(members),
         "community threads": len(thread_rows),
