@@ -20,7 +20,6 @@ from community.models import (
     Article,
     ArticleImage,
     ForumCategory,
-    Member,
     Post,
     PostLike,
     SensitiveWord,
@@ -31,7 +30,6 @@ from community.models import (
     Watch,
     WordListRevision,
 )
-from community.services.forum import can_post
 from flexserve import policy
 from flexserve.errors import NotFound
 from flexserve.policy import Perm
@@ -234,14 +232,6 @@ def moderates_any(user: User) -> bool:
     return policy.has_perm(user, Perm.COMMUNITY_MODERATE) or (
         user.is_authenticated and ForumCategory.objects.filter(moderators=user).exists()
     )
-
-
-def member_of(user: User) -> Member | None:
-    return Member.objects.filter(user=user).first()
-
-
-def poster_status(user: User) -> bool:
-    return can_post(user)
 
 
 def word_list(user: User, *, query: str = "") -> QuerySet[SensitiveWord]:

@@ -24,7 +24,7 @@ from community.services import wordlist
 from community.services.forum import can_post
 from customers.models import BusinessType, Segment
 from flexserve import policy
-from flexserve.errors import FieldInvalid, Forbidden, Invalid, NotFound
+from flexserve.errors import FieldInvalid, Forbidden, Invalid
 from flexserve.images import check_images
 from flexserve.policy import Perm
 
@@ -87,7 +87,6 @@ def _clean_fields(
         "brands": list(dict.fromkeys(brands)),
         "business_types": list(dict.fromkeys(business_types or [])),
         "segments": list(dict.fromkeys(segments or [])),
-        "_needs_review": any(c.needs_review or c.flag for c in checked.values()),
     }
 
 
@@ -126,7 +125,6 @@ def article_save(
         business_types=business_types or [],
         segments=segments or [],
     )
-    fields.pop("_needs_review")  # staff articles: the editor is the reviewer
     past = publish_at is not None and publish_at < timezone.now() - datetime.timedelta(minutes=1)
     if past and article_id is None:
         raise FieldInvalid("publish_at", _("The time has passed; leave it empty to publish now."))
@@ -173,7 +171,6 @@ def experience_submit(*, actor: User, title: str, body: str, summary: str = "") 
         business_types=[],
         segments=[],
     )
-    fields.pop("_needs_review")
     shop_id = policy.owned_shop_id(actor)
     return Article.objects.create(
         author=actor, author_shop_id=shop_id, status=Article.Status.PENDING, **fields
@@ -240,14 +237,6 @@ def record_read(*, actor: User, article: Article) -> None:
     except IntegrityError:
         return
     Article.objects.filter(pk=article.pk).update(read_count=F("read_count") + 1)
-
-
-def live_or_404(actor: User, article_id: int) -> Article:
-    """Helper for views that act on a readable article."""
-    article = policy.get_visible(actor, Article, article_id)
-    if article.status == Article.Status.PUBLISHED and article.publish_at <= timezone.now():
-        return article
-    raise NotFound()
 
 
 @transaction.atomic
