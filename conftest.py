@@ -25,10 +25,12 @@ def _fresh_process_caches():
     from community.services import recommendations, wordlist
     from flexserve.api import api
     from knowledge import index
+    from outreach import channels
     from servicedesk import catalogue, clock, routing
 
     forgets = [catalogue.clear, clock.forget_calendar, routing.forget_load, cache.clear]
     forgets += [index.forget, wordlist.forget, recommendations.forget]
+    forgets += [channels.forget, channels.OVERRIDES.clear]  # recording fakes, test adapters
     forgets += [throttle._local.clear for throttle in api.throttle]  # rate-limit counts
     for forget in forgets:
         forget()

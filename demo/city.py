@@ -362,12 +362,15 @@ def reset() -> dict[str, int]:
     territory, log-ins.
 
     Kept: superusers not created by the demo, departments, skills, rule sets, service plans,
-    the community's word list. Another app's rows that protect a shop or a user stop the reset
-    (ProtectedError).
+    the community's word list. Messages, campaigns and consent records go with the shops.
+    Another app's rows that protect a shop or a user stop the reset (ProtectedError).
     """
-    from demo import community  # the community's content protects its authors: it goes first
+    from demo import community, outreach
 
-    deleted: dict[str, int] = community.reset()
+    # Messages name shops, templates and their authors; the community's content protects its
+    # authors: both go first.
+    deleted: dict[str, int] = outreach.reset()
+    deleted |= community.reset()
     demo_codes = [
         _ean13(f"{data.PRODUCT_CODE_PREFIX}{i:05d}") for i in range(1, len(data.PRODUCTS) + 1)
     ]

@@ -37,6 +37,9 @@ def navigation(request: HttpRequest) -> dict[str, object]:
             "community": policy.has_perm(user, Perm.COMMUNITY_READ),
             "dashboards": policy.has_perm(user, Perm.CONSOLE_USE)
             and policy.has_perm(user, Perm.QUALITY_VIEW),
+            "outreach": policy.has_perm(user, Perm.OUTREACH_VIEW)
+            and policy.has_perm(user, Perm.CONSOLE_USE),
+            "my_messages": policy.has_perm(user, Perm.PORTAL_USE),
             # A callable: the template calls it only where the header is drawn (not in partials).
             "unread": partial(_unread, user),
         }

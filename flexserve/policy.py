@@ -97,6 +97,8 @@ class Perm(StrEnum):
     COMMUNITY_MODERATE = "community_moderate"  # the review queue of the categories moderated
     COMMUNITY_PUBLISH = "community_publish"  # write, schedule and review articles; pin topics
     WORDLIST_EDIT = "wordlist_edit"  # the sensitive-word list and its allow-list
+    OUTREACH_VIEW = "outreach_view"  # campaigns, their funnels and deliveries in scope
+    OUTREACH_SEND = "outreach_send"  # templates and campaigns to segments of shops
 
 
 _STAFF_READ = {
@@ -116,6 +118,7 @@ _STAFF_READ = {
     Perm.QUALITY_VIEW,
     Perm.COMMUNITY_READ,
     Perm.COMMUNITY_POST,
+    Perm.OUTREACH_VIEW,
 }
 _FIELD = {Perm.VISIT_WORK}
 _DISPATCH = {
@@ -136,6 +139,7 @@ _MANAGE = {
     Perm.COMMUNITY_MODERATE,
     Perm.COMMUNITY_PUBLISH,
     Perm.WORDLIST_EDIT,
+    Perm.OUTREACH_SEND,
 } | _DISPATCH
 _ADMINISTER = {
     Perm.SHOP_IMPORT,

@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "dispatch",
     "quality",
     "community",
+    "outreach",
     "dashboards",
 ]
 
@@ -188,6 +189,7 @@ CELERY_BEAT_SCHEDULE = {
     "notify-open-waves": {"task": "quality.notify_open_waves", "schedule": 60.0},
     "refresh-dashboard-rollups": {"task": "dashboards.refresh_rollups", "schedule": 900.0},
     "refresh-hot-scores": {"task": "community.refresh_hot_scores", "schedule": 900.0},
+    "outreach-tick": {"task": "outreach.tick", "schedule": 60.0},
 }
 # How the embedded mode runs long tasks: "thread" lets a page poll progress while an import
 # runs; "sync" runs them before the request returns (tests).
@@ -348,3 +350,49 @@ NINJA_PAGINATION_MAX_LIMIT = 500
 API_RATE_LIMIT_PER_MINUTE = env.int("API_RATE_LIMIT_PER_MINUTE", default=600)
 # New service requests per shop and hour, over every channel (portal, API, chat, staff).
 INTAKE_RATE_LIMIT_PER_SHOP_PER_HOUR = env.int("INTAKE_RATE_LIMIT_PER_SHOP_PER_HOUR", default=30)
+
+# --- Outreach channels (outreach/channels/) --------------------------------------------------
+# Credentials come from the environment only. Without them a channel has no adapter and a
+# delivery falls back to the shop's next channel; in the embedded trial (and when
+# OUTREACH_FAKE_CHANNELS is on) SMS, WeChat and WeCom use in-process recording fakes instead, so
+# the demo sends and "delivers" without any provider account. E-mail goes through EMAIL_BACKEND
+# (console in the trial) and in-app messages through the notification centre: always on.
+OUTREACH_FAKE_CHANNELS = env.bool("OUTREACH_FAKE_CHANNELS", default=not PRODUCTION)
+# aliyun | tencent | fake | "" (no SMS).
+OUTREACH_SMS_PROVIDER = env.str(
+    "OUTREACH_SMS_PROVIDER", default="fake" if OUTREACH_FAKE_CHANNELS else ""
+)
+if OUTREACH_SMS_PROVIDER not in {"aliyun", "tencent", "fake", ""}:
+    raise ImproperlyConfigured(
+        "OUTREACH_SMS_PROVIDER must be 'aliyun', 'tencent', 'fake' or empty, "
+        f"not {OUTREACH_SMS_PROVIDER!r}."
+    )
+OUTREACH_SMS_SIGN = env.str("OUTREACH_SMS_SIGN", default="")  # the approved SMS signature
+ALIYUN_SMS_ACCESS_KEY_ID = env.str("ALIYUN_SMS_ACCESS_KEY_ID", default="")
+ALIYUN_SMS_ACCESS_KEY_SECRET = env.str("ALIYUN_SMS_ACCESS_KEY_SECRET", default="")
+TENCENT_SMS_SECRET_ID = env.str("TENCENT_SMS_SECRET_ID", default="")
+TENCENT_SMS_SECRET_KEY = env.str("TENCENT_SMS_SECRET_KEY", default="")
+TENCENT_SMS_SDK_APP_ID = env.str("TENCENT_SMS_SDK_APP_ID", default="")
+# WeChat official account: template messages; WECHAT_TOKEN checks its event callbacks.
+WECHAT_APP_ID = env.str("WECHAT_APP_ID", default="")
+WECHAT_APP_SECRET = env.str("WECHAT_APP_SECRET", default="")
+WECHAT_TOKEN = env.str("WECHAT_TOKEN", default="")
+# WeCom app that asks the account manager to forward a message to the shop.
+WECOM_CORP_ID = env.str("WECOM_CORP_ID", default="")
+WECOM_AGENT_ID = env.str("WECOM_AGENT_ID", default="")
+WECOM_SECRET = env.str("WECOM_SECRET", default="")
+# HMAC-SHA256 key of our receipt webhooks (X-Flexserve-Signature); empty: every one refused.
+OUTREACH_WEBHOOK_SECRET = env.str("OUTREACH_WEBHOOK_SECRET", default="")
+# Delivery rules (outreach/rules.py): capped messages per shop (service notices are never
+# capped), quiet hours in China time that hold SMS, WeChat and WeCom until they end, how long a
+# sent SMS or WeChat message waits for its receipt before the shop's next channel is tried, and
+# each provider's sends per second (all workers together).
+OUTREACH_CAP_PER_DAY = env.int("OUTREACH_CAP_PER_DAY", default=2)
+OUTREACH_CAP_PER_WEEK = env.int("OUTREACH_CAP_PER_WEEK", default=6)
+OUTREACH_QUIET_HOURS = env.str("OUTREACH_QUIET_HOURS", default="21:00-08:00")
+OUTREACH_RECEIPT_TIMEOUT_MINUTES = env.int("OUTREACH_RECEIPT_TIMEOUT_MINUTES", default=30)
+OUTREACH_RATE_LIMITS = {
+    "sms": env.int("OUTREACH_SMS_PER_SECOND", default=500),
+    "wechat": env.int("OUTREACH_WECHAT_PER_SECOND", default=300),
+    "wecom": env.int("OUTREACH_WECOM_PER_SECOND", default=100),
+}

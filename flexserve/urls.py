@@ -20,6 +20,8 @@ urlpatterns = [
     path("console/", include("customers.urls_console", namespace="console")),
     path("imports/", include("imports.urls", namespace="imports")),
     path("community/", include("community.urls", namespace="community")),
+    path("outreach/", include("outreach.urls", namespace="outreach")),
+    path("o/", include("outreach.urls_public", namespace="outreach_public")),
     path("files/requests/<int:attachment_id>/", attachment, name="request_attachment"),
     path("admin/", admin.site.urls),
     path("api/", api.urls),

@@ -26,6 +26,7 @@ SURVEY_BASES = {
     "perception": gettext_lazy("rated 4–5 / tried"),
 }
 EVENT_BASES = {
+    "awareness": gettext_lazy("read a campaign message / shops in the target group"),
     "interest": gettext_lazy("booked / shops in the target group"),
     "experience": gettext_lazy("done / booked"),
     "perception": gettext_lazy("rated 4–5 / rated"),
@@ -34,6 +35,7 @@ EVENT_SOURCES = {
     "bookings": gettext_lazy("Bookings"),
     "visits": gettext_lazy("Completed visits"),
     "ratings": gettext_lazy("Ratings of those visits"),
+    "messages": gettext_lazy("Campaign messages read"),
 }
 GOAL_STATES = {
     "met": pgettext_lazy("goal status", "Met"),

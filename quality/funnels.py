@@ -7,14 +7,17 @@ Two sources, never mixed in one ratio:
   interest = interested / aware, experience = tried / aware, perception = good / tried.
 - **events**, for an initiative with a service item, in its period: shops of the target group
   that booked it, had it done (a completed visit) and rated that visit. Stages: interest =
-  booked / targeted, experience = done / booked, perception = rated 4–5 / rated. Awareness has
-  no event source yet (no message-read records), so it stays empty.
+  booked / targeted, experience = done / booked, perception = rated 4–5 / rated. Awareness
+  comes from the messages that made the initiative known, when an app above this one registers
+  a source (``register_awareness``: outreach counts the shops that read or clicked a campaign
+  linked to the initiative); without one it stays empty.
 
 Before/after compares the latest funnel wave with the one before: a two-proportion z test per
 stage on all respondents, and exact McNemar on the shops that answered both (named waves only).
 Goal status (met / missed / on track / at risk) reads the goal's metric from the latest wave.
 """
 
+from collections.abc import Callable
 from datetime import datetime, time
 from typing import Any
 
@@ -38,6 +41,25 @@ from quality.selectors import submitted_responses, target_shops
 
 YES = 0  # choice index of "yes" in the funnel questions
 GOOD_FROM = 4
+
+# (initiative, the target shops in scope, start, end) → shops made aware, or None for no data.
+AwarenessSource = Callable[[Initiative, QuerySet, datetime, datetime], int | None]
+_awareness_sources: list[AwarenessSource] = []
+
+
+def register_awareness(source: AwarenessSource) -> None:
+    """Let a higher app (outreach) count the shops an initiative's messages reached and read."""
+    if source not in _awareness_sources:
+        _awareness_sources.append(source)
+
+
+def _aware(initiative: Initiative, shops: QuerySet, start: datetime, end: datetime) -> int | None:
+    counts = [
+        n
+        for source in _awareness_sources
+        if (n := source(initiative, shops, start, end)) is not None
+    ]
+    return max(counts) if counts else None
 
 
 def initiative_list(*, user: User) -> QuerySet[Initiative]:
@@ -179,9 +201,15 @@ def event_funnel(user: User, initiative: Initiative) -> dict[str, Any] | None:
     )
     rated = ratings.values("shop").distinct().count()
     good = ratings.filter(score__gte=GOOD_FROM).values("shop").distinct().count()
+    aware = _aware(initiative, shops, start, end)
     stages = []
     for stage, count, base, source in (
-        ("awareness", None, None, None),
+        (
+            "awareness",
+            aware,
+            None if aware is None else targeted,
+            None if aware is None else "messages",
+        ),
         ("interest", booked, targeted, "bookings"),
         ("experience", done, booked, "visits"),
         ("perception", good, rated, "ratings"),

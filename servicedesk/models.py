@@ -517,7 +517,8 @@ class RequestTiming(models.Model):
 
 
 class Notification(models.Model):
-    """An in-app notification; written only by the outbox processor."""
+    """An in-app notification; written by the outbox processor and, for messages to shops, by
+    the in-app channel of outreach (``outbox.post_notifications``)."""
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"

@@ -232,6 +232,27 @@ def sweep(now=None) -> int:
     return sent
 
 
+def post_notifications(items: list[tuple[int, str, str, str]]) -> None:
+    """Put notifications straight into the in-app centre: (user id, subject, body, url) each.
+
+    For callers that keep their own once-only bookkeeping (outreach deliveries): no outbox row,
+    no e-mail; the row is the delivery."""
+    now = timezone.now()
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                outbox=None,
+                recipient_id=user_id,
+                subject=subject[:200],
+                body=body[:1000],
+                url=url[:200],
+                created_at=now,
+            )
+            for user_id, subject, body, url in items
+        ]
+    )
+
+
 @transaction.atomic
 def notifications_mark_read(*, user: User, notification_ids: list[int] | None = None) -> int:
     qs = Notification.objects.filter(recipient=user, read_at__isnull=True)

@@ -48,7 +48,10 @@ from quality.services import csat, initiatives, surveys
 # community/ holds company-wide content, no shop's records; its scoping (pending content, the
 # moderators' and editors' pages refused to others) is proven in community/tests
 # (test_pending_leaks, test_manage_pages). Not yet walked here: it needs a body per form.
-SKIPPED_PAGE_PREFIXES = ("admin/", "api/", "i18n/", "static/", "media/", "community/")
+# o/ holds the links that work without log-in (a tracked link, one-click unsubscribe, provider
+# webhooks): no session is read there, the signed token or the provider's signature is the
+# authority, and refusing a bad one is proven in outreach/tests.
+SKIPPED_PAGE_PREFIXES = ("admin/", "api/", "i18n/", "static/", "media/", "community/", "o/")
 REFUSED = {401, 403, 404}
 # Every role that does not see the whole company: walked by every test below.
 RESTRICTED_ROLES = tuple(role.value for role in Role if role not in policy.COMPANY_WIDE_ROLES)
@@ -96,6 +99,9 @@ def world(settings, shop_owner, shop, other_shop, other_shop_owner, account_mana
     )
     markers = [other_shop.licence_no, other_shop.name, other_shop.phone, order.number, SECRET]
     markers.append(answered_token)
+    # Messages: the other shop's in-app message of a campaign, its preference and consent record
+    # (its e-mail address carries the licence number, a marker).
+    message_to_other = _outreach_world(admin, other_shop)
     ids: dict[str, Callable[[], int]] = {
         "shop_id": lambda: other_shop.pk,
         "order_id": lambda: order.pk,
@@ -120,6 +126,8 @@ def world(settings, shop_owner, shop, other_shop, other_shop_owner, account_mana
         # Waves and initiatives are the company's: those the other shop answered.
         "wave_id": lambda: answered_wave.pk,
         "initiative_id": lambda: initiative.pk,
+        "campaign_id": lambda: message_to_other.message.campaign_id,
+        "template_id": lambda: message_to_other.message.template_id,
     }
     # Field work of the other shop, served by a field staff member of its grid.
     staff = field.field_staff(grids=[other_shop.grid], username="matrix-field").user
@@ -159,6 +167,11 @@ def world(settings, shop_owner, shop, other_shop, other_shop_owner, account_mana
         # Closing a shop would stop every later record of it: a fresh shop of the same grid.
         "/console/shops/<int:shop_id>/status/": ids
         | {"shop_id": lambda: ShopFactory(grid=other_shop.grid).pk},
+        # The other shop's in-app message (not commerce's delivery of the same name).
+        "/outreach/mine/": ids | {"delivery_id": lambda: message_to_other.pk},
+        # Only a campaign still to send can be cancelled: a fresh scheduled one per call.
+        "/outreach/campaigns/<int:campaign_id>/cancel/": ids
+        | {"campaign_id": lambda: _scheduled_campaign(message_to_other.message.template)},
     }
     return {
         "markers": markers,
@@ -208,6 +221,47 @@ def _import_job(admin) -> int:
 
 
 SECRET = "MATRIX-门店私密诉求"
+
+
+def _outreach_world(admin, shop):
+    """A campaign's in-app message read by ``shop``, and its preference with the consent record
+    that set it: pages that showed them to anyone else would show the licence number."""
+    from outreach.models import ConsentRecord, ContactPreference
+    from outreach.tests.factories import CampaignFactory, MessageFactory
+    from outreach.tests.factories import DeliveryFactory as MessageDeliveryFactory
+
+    campaign = CampaignFactory(
+        name="矩阵活动", template__name="矩阵模板", template__topic="policy", created_by=admin
+    )
+    message = MessageFactory(campaign=campaign, link="/community/")
+    email = f"{shop.licence_no}@example.com"
+    ContactPreference.objects.create(
+        shop=shop, channels=["sms", "email"], topics=["policy"], email=email
+    )
+    ConsentRecord.objects.create(
+        shop=shop,
+        what="email",
+        before="",
+        after=email,
+        source=ConsentRecord.Source.PORTAL,
+        wording=SECRET,
+        at=timezone.now(),
+    )
+    return MessageDeliveryFactory(message=message, shop=shop, status="read")
+
+
+def _outreach_template():
+    return apps.get_model("outreach", "Template").objects.get(name="矩阵模板")
+
+
+def _scheduled_campaign(template) -> int:
+    from outreach.tests.factories import CampaignFactory
+
+    later = timezone.now() + datetime.timedelta(days=3)
+    campaign = CampaignFactory(
+        template=template, status="scheduled", starts_at=later, next_send_at=later
+    )
+    return campaign.pk
 
 
 def _service_request(admin, shop):
@@ -967,6 +1021,34 @@ PAGE_BODIES: dict[str, Callable[[dict], dict[str, Any]]] = {
         "opens_at": _local_input(timezone.now() + datetime.timedelta(hours=1)),
         "closes_at": _local_input(timezone.now() + datetime.timedelta(days=8)),
     },
+    # The shop's message settings (a new address each time, so each save records a change).
+    "/outreach/mine/preferences/": lambda w: {
+        "channels": ["email", "sms"],
+        "position_email": "1",
+        "position_sms": "2",
+        "topics": ["policy", "community"],
+        "email": f"matrix{next(_serial)}@example.com",
+    },
+    "/outreach/campaigns/new/": lambda w: {
+        "name": "矩阵活动",
+        "template_id": _outreach_template().pk,
+        "grids": [w["other_shop"].grid_id],
+        "send": "now",
+        "link": "",
+    },
+    "/outreach/campaigns/<int:campaign_id>/cancel/": lambda w: {},
+    "/outreach/templates/new/": lambda w: {
+        "name": f"矩阵模板{next(_serial)}",
+        "topic": "policy",
+        "subject": "矩阵通知",
+        "body": "{店名}您好，矩阵测试。",
+    },
+    "/outreach/templates/<int:template_id>/": lambda w: {
+        "name": "矩阵模板",
+        "topic": "policy",
+        "subject": "矩阵通知",
+        "body": f"{{店名}}您好，矩阵测试{next(_serial)}。",
+    },
 }
 # Page forms that write nothing (a preview, the log-out) or only the caller's own rows (marking
 # their notifications read): they may answer anyone, and must still change nothing of others'.
@@ -981,7 +1063,7 @@ PAGE_WITHOUT_WRITES = PAGE_SELF_SCOPED - {"/accounts/login/"} | {"/console/segme
 PAGE_ANY_METHOD = {"/"}
 # Forms a shop fills for itself (no shop in the body): a shop owner may use them, for their own
 # shop only; the other shop's records must stay as they are.
-PAGE_OWN_SHOP = {"/portal/requests/new/", "/portal/bookings/new/"}
+PAGE_OWN_SHOP = {"/portal/requests/new/", "/portal/bookings/new/", "/outreach/mine/preferences/"}
 # Forms that pick a shop from the user's own list: a shop outside it is answered exactly like a
 # shop that does not exist, with the form again (422, "Choose a shop from the list.").
 PAGE_SHOP_PICKED_FROM_SCOPE = {"/console/requests/new/"}
@@ -1038,7 +1120,7 @@ def _page_control(world, route: str):
     an administrator elsewhere."""
     if route == "/accounts/login/":
         return None
-    if route.startswith("/portal/"):
+    if route.startswith(("/portal/", "/outreach/mine/")):
         return world["other_shop_owner"]
     if route.startswith("/console/field/"):
         return world["field_staff"]

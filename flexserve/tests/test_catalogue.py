@@ -73,6 +73,10 @@ SAME_MEANING_ACROSS_APPS = frozenset(
     # SERVQUAL and initiative terms shared by the quality pages and the dashboards
     | {"Dimension", "Expectation", "Perception", "Gap", "Importance", "Goals", "Metric"}
     | {"Deadline"}
+    # messages to shops: the same words on the campaign, consent and quality pages
+    | {"Delivered", "Settings", "Grade", "WeChat", "shops", "Class", "Scheduled", "Before"}
+    | {"Messages", "Name", "Districts", "Grids", "text", "Sending", "initiative", "Sent"}
+    | {"Channels"}
     # the community's pages, lists and content share the words of the other apps' pages
     | {"Archived", "Community", "Next", "Pages", "Preview", "Previous", "Reply", "Title", "title"}
     | {"Today", "Updated", "action", "content", "Staff"}

@@ -82,6 +82,7 @@ def test_the_apps_contribute_their_panels_to_the_shop_page(client_for, account_m
         "servicedesk.requests",
         "commerce.activity",
         "dispatch.visits",
+        "outreach.contact",
     ]
     html = response.content.decode()
     assert html.index('id="shop-requests"') < html.index('id="shop-visits"')

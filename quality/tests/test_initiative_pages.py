@@ -196,7 +196,9 @@ def test_the_event_funnel_names_its_sources_and_stays_out_of_the_survey_chart(
     html = html.content.decode()
 
     events = re.search(r"data-event-funnel>(.*?)</section>", html, re.S).group(1)
-    assert "No event source yet" in text(row(events, "data-event-stage", "awareness"))
+    assert "No message of a campaign for this initiative has been read yet" in text(
+        row(events, "data-event-stage", "awareness")
+    )
     interest = row(events, "data-event-stage", "interest")
     assert 'data-source="bookings">Bookings<' in interest and "0 / 6" in interest
     assert 'data-source="visits">Completed visits<' in events

@@ -23,7 +23,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db.models import ProtectedError
 
 from customers.models import Segment, Shop
-from demo import city, community
+from demo import city, community, outreach
 from demo import dispatch as field_work
 from demo import knowledge as chat_history
 from demo import quality as service_quality
@@ -198,6 +198,9 @@ class Command(BaseCommand):
         mark = time.perf_counter()
         community.build(seed=options.seed, now=options.now, progress=line)
         phases["community"] = time.perf_counter() - mark
+        mark = time.perf_counter()
+        outreach.seed(seed=options.seed, now=options.now, progress=line)
+        phases["outreach"] = time.perf_counter() - mark
         # One line a script can read (bench/seed_demo.py does): where the time went.
         self.stdout.write(
             "Time per stage: " + ", ".join(f"{name} {s:.2f} s" for name, s in phases.items())
