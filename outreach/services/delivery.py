@@ -17,6 +17,7 @@ A status only moves forward (``advance``): receipts come late, twice or out of o
 """
 
 import logging
+import time as clock
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime, time, timedelta
@@ -42,6 +43,7 @@ Status, Reason = Delivery.Status, Delivery.Reason
 BATCH = 1000
 LEASE = timedelta(minutes=5)
 MAX_ATTEMPTS = 5
+RATE_WAITS = 30  # seconds a sender waits for room under a provider's rate before giving up
 
 
 def limits() -> rules.Limits:
@@ -222,13 +224,16 @@ def _rate_budget(channel: str, wanted: int) -> int:
     limit = settings.OUTREACH_RATE_LIMITS.get(channel)
     if not limit:
         return wanted
-    key = f"outreach:rate:{channel}:{int(timezone.now().timestamp())}"
+    key = f"outreach:rate:{channel}:{int(clock.time())}"
     try:
         cache.add(key, 0, timeout=2)
         used = cache.incr(key, wanted)
+        granted = max(0, min(wanted, limit - (used - wanted)))
+        if granted < wanted:
+            cache.decr(key, wanted - granted)  # give back what this call does not use
     except CACHE_ERRORS:
         return min(wanted, limit)
-    return max(0, min(wanted, limit - (used - wanted)))
+    return granted
 
 
 def _values(delivery: Delivery) -> dict[str, str]:
@@ -285,12 +290,13 @@ def send(ids: list[int]) -> int:
         return 0
     rows = list(
         Delivery.objects.filter(pk__in=claimed).select_related(
-            "message__template",
-            "shop__owner_account",
-            "shop__account_manager",
-            "shop__contact_preference",
+            "shop__owner_account", "shop__account_manager", "shop__contact_preference"
         )
     )
+    # A batch is one message (a few at most): load each once, not once per row.
+    messages = Message.objects.select_related("template").in_bulk({d.message_id for d in rows})
+    for delivery in rows:
+        delivery.message = messages[delivery.message_id]
     by_channel: dict[str, list[Delivery]] = defaultdict(list)
     stopped: dict[str, list[Delivery]] = defaultdict(list)
     for delivery in rows:
@@ -317,22 +323,29 @@ def _send_channel(channel: str, group: list[Delivery]) -> int:
     if adapter is None:
         _fail(group, Reason.NO_PROVIDER, "")
         return 0
-    budget = _rate_budget(channel, len(group))
-    group, later = group[:budget], group[budget:]
-    if later:  # over the provider's rate this second: back in the queue a second later
-        Delivery.objects.filter(pk__in=[d.pk for d in later]).update(
-            not_before=timezone.now() + timedelta(seconds=1), attempts=F("attempts") - 1
-        )
-        from outreach.tasks import send_task
+    went, waits = 0, 0
+    while group:
+        budget = _rate_budget(channel, len(group))
+        if budget == 0 and waits < RATE_WAITS:
+            # The provider's rate is used up for this second (by every worker together): the
+            # claimed rows wait here for the next second rather than a minute for the tick.
+            waits += 1
+            clock.sleep(1.01 - clock.time() % 1)
+            continue
+        if budget == 0:  # still no room: back to the queue for the tick, the attempt undone
+            Delivery.objects.filter(pk__in=[d.pk for d in group]).update(
+                not_before=timezone.now(), attempts=F("attempts") - 1
+            )
+            break
+        part, group = group[:budget], group[budget:]
+        went += _hand_over(adapter, channel, part)
+    return went
 
-        enqueue(send_task, [d.pk for d in later])
-    if not group:
-        return 0
+
+def _hand_over(adapter, channel: str, group: list[Delivery]) -> int:
     try:
         results = adapter.send_many([outgoing(d) for d in group])
-    except (
-        Exception
-    ) as exc:  # a provider outage (or a bug): retried with backoff, then the next channel
+    except Exception as exc:  # a provider outage (or a bug): retried, then the next channel
         logger.exception("Channel %s failed on a batch of %d", channel, len(group))
         results = [SendResult(d.pk, ok=False, error=str(exc)[:300]) for d in group]
     return _book(group, results, needs_receipt=adapter.needs_receipt)
@@ -371,9 +384,12 @@ def _book(group: list[Delivery], results: list[SendResult], *, needs_receipt: bo
             Delivery.objects.filter(pk__in=delivered_ids).update(
                 status=Status.DELIVERED, sent_at=now, delivered_at=now, not_before=None
             )
-        Delivery.objects.bulk_update(
-            sent, ["status", "sent_at", "provider_id", "not_before", "error"], batch_size=1000
-        )
+        if sent:
+            # One statement for what the rows share; only the providers' ids differ per row.
+            Delivery.objects.filter(pk__in=[d.pk for d in sent]).update(
+                status=Status.SENT, sent_at=now, not_before=sent[0].not_before, error=""
+            )
+            Delivery.objects.bulk_update(sent, ["provider_id"], batch_size=1000)
         Delivery.objects.bulk_update(retry, ["not_before", "error"], batch_size=1000)
     _fail(refused, Reason.REFUSED, "")
     _fail(gave_up, Reason.GAVE_UP, "")
