@@ -23,8 +23,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
-from dashboards import exports, presenting, selectors
+from dashboards import presenting, selectors
 from dashboards.forms import DashboardFilterForm, filter_params
+from flexserve import xlsx
 from servicedesk.forms_console import type_label
 
 REQUESTS_PER_PAGE = 50
@@ -188,7 +189,7 @@ def _service_xlsx(board: selectors.ServiceDashboard) -> HttpResponse:
         *[(key, value) for key, value in filter_params(board.filters).items()],
     ]
     f = board.filters
-    return exports.xlsx_response(
+    return xlsx.xlsx_response(
         [
             (_("Figures"), headers, figures),
             (_("By day"), [_("Day"), _("Created"), _("Resolved")], days),
@@ -251,7 +252,7 @@ def _staff_xlsx(board: selectors.StaffDashboard) -> HttpResponse:
         for row in board.rows
     ]
     f = board.filters
-    return exports.xlsx_response(
+    return xlsx.xlsx_response(
         [(_("Staff"), headers, rows)],
         filename=f"staff-dashboard-{f.since:%Y%m%d}-{f.until:%Y%m%d}.xlsx",
     )

@@ -27,9 +27,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from customers.models import Segment
-from dashboards import exports, presenting
 from dashboards import initiatives as selectors
+from dashboards import presenting
 from dashboards.forms import DashboardFilterForm, filter_params
+from flexserve import xlsx
 from flexserve.errors import NotFound
 from quality.funnel_labels import (
     EVENT_BASES,
@@ -317,7 +318,7 @@ def _xlsx(board: selectors.InitiativesDashboard, views: list[dict[str, Any]]) ->
         (_("Previous period"), presenting.period_text(f.previous())),
         *[(key, value) for key, value in filter_params(f).items()],
     ]
-    return exports.xlsx_response(
+    return xlsx.xlsx_response(
         [
             initiatives,
             goals,

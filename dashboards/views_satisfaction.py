@@ -20,9 +20,10 @@ from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_GET
 
 from customers.models import Segment
-from dashboards import exports, presenting, satisfaction
+from dashboards import presenting, satisfaction
 from dashboards.forms import DashboardFilterForm, filter_params
 from dashboards.satisfaction import SatisfactionDashboard, SatisfactionFigures
+from flexserve import xlsx
 from quality.models import MIN_GROUP, CsatRating
 
 RATINGS_PER_PAGE = 50
@@ -309,7 +310,7 @@ def _satisfaction_xlsx(board: SatisfactionDashboard, comments: list[CsatRating])
         *[(key, value) for key, value in filter_params(board.filters).items()],
     ]
     f = board.filters
-    return exports.xlsx_response(
+    return xlsx.xlsx_response(
         [
             (_("Figures"), headers, figures),
             (_("By week"), week_headers, weeks),

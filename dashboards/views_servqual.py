@@ -27,9 +27,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from customers.models import Segment
-from dashboards import exports, presenting, servqual
+from dashboards import presenting, servqual
 from dashboards.forms import DashboardFilterForm, filter_params
 from dashboards.selectors import DashboardFilters
+from flexserve import xlsx
 from flexserve.errors import NotFound
 from quality.models import MIN_GROUP
 
@@ -323,7 +324,7 @@ def _servqual_xlsx(board: servqual.ServqualDashboard) -> HttpResponse:
         *[(key, value) for key, value in filter_params(board.filters).items()],
     ]
     suffix = f"-wave{board.wave.pk}" if board.wave else ""
-    return exports.xlsx_response(
+    return xlsx.xlsx_response(
         [
             (_("Dimensions"), dimension_headers, dimensions_sheet),
             (_("Groups"), group_headers, groups_sheet),

@@ -237,11 +237,7 @@ def reset() -> dict[str, int]:
         ("consent records", ConsentRecord.objects.all()),
         ("contact preferences", ContactPreference.objects.all()),
     )
-    deleted = {}
-    with transaction.atomic():
-        for name, queryset in steps:
-            deleted[name] = queryset.delete()[1].get(queryset.model._meta.label, 0)
-    return deleted
+    return sql.delete_in_order(steps)
 
 
 def _demo_owner_ids() -> set[int]:

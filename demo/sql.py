@@ -12,8 +12,8 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from django.core.management.color import no_style
-from django.db import connection
-from django.db.models import Max, Model
+from django.db import connection, transaction
+from django.db.models import Max, Model, QuerySet
 
 BATCH = 10_000
 SHANGHAI_OFFSET = datetime.timedelta(hours=8)  # Asia/Shanghai has kept UTC+8 (no DST) since 1991
@@ -128,3 +128,13 @@ def insert_objects(model: type[Model], objects: Sequence[Model]) -> int:
         obj.pk = first + offset
         rows.append(tuple(f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields))
     return insert(model, [f.attname for f in fields], rows)
+
+
+def delete_in_order(steps: Iterable[tuple[str, QuerySet]]) -> dict[str, int]:
+    """Delete each (name, queryset) in turn in one transaction (rows that protect others go
+    last); how many rows of each model went."""
+    deleted = {}
+    with transaction.atomic():
+        for name, queryset in steps:
+            deleted[name] = queryset.delete()[1].get(queryset.model._meta.label, 0)
+    return deleted

@@ -9,11 +9,8 @@ whenever a filter changes; without JavaScript the count is given when the campai
 
 from __future__ import annotations
 
-import io
-from collections.abc import Iterable, Sequence
 from typing import Any
 
-import openpyxl
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -24,9 +21,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from openpyxl.cell import WriteOnlyCell
 
-from flexserve import policy
+from flexserve import policy, xlsx
 from flexserve.errors import AppError, Forbidden
 from flexserve.policy import Perm
 from flexserve.web import filter_query, safe_redirect, scope_errors_pass
@@ -37,7 +33,6 @@ from outreach.models import Campaign, Template
 from outreach.services import campaigns as campaign_services
 
 CAMPAIGNS_PER_PAGE = 25
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _service_refused(exc: AppError) -> None:
@@ -164,33 +159,7 @@ def campaign_cancel(request: HttpRequest, campaign_id: int) -> HttpResponse:
 # --- The funnel as a spreadsheet ---------------------------------------------------------------
 
 
-Sheet = tuple[str, Sequence[str], Iterable[Sequence[Any]]]  # title, headers, rows
-
-
-def _cell(sheet: Any, value: Any) -> Any:
-    if isinstance(value, str) and value.startswith(("=", "+", "-", "@")):
-        # A name Excel would run as a formula stays text.
-        cell = WriteOnlyCell(sheet, value)
-        cell.data_type = "s"
-        return cell
-    return "" if value is None else value
-
-
-def _xlsx(sheets: Sequence[Sheet], *, filename: str) -> HttpResponse:
-    workbook = openpyxl.Workbook(write_only=True)
-    for title, headers, rows in sheets:
-        sheet = workbook.create_sheet(title=title[:31])
-        sheet.append([str(h) for h in headers])
-        for row in rows:
-            sheet.append([_cell(sheet, value) for value in row])
-    out = io.BytesIO()
-    workbook.save(out)
-    response = HttpResponse(out.getvalue(), content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
-def funnel_sheets(funnel: dict[str, Any]) -> list[Sheet]:
+def funnel_sheets(funnel: dict[str, Any]) -> list[xlsx.Sheet]:
     """The funnel's tables as sheets (漏斗 / 渠道 / 分类 / 区域 / 未发送原因). The sheet names are
     the file's format, in Chinese whatever the page's language, like an import template's."""
     labels = funnel["labels"]
@@ -238,7 +207,9 @@ def campaign_export(request: HttpRequest, campaign_id: int) -> HttpResponse:
     policy.require(request.user, Perm.OUTREACH_VIEW)
     funnel = selectors.campaign_funnel(user=request.user, campaign_id=campaign_id)
     stamp = timezone.localtime().strftime("%Y%m%d")
-    return _xlsx(funnel_sheets(funnel), filename=f"campaign-{campaign_id}-{stamp}.xlsx")
+    return xlsx.xlsx_response(
+        funnel_sheets(funnel), filename=f"campaign-{campaign_id}-{stamp}.xlsx"
+    )
 
 
 # --- Templates ---------------------------------------------------------------------------------

@@ -3,9 +3,9 @@
 The work is split so that any step can run twice and any worker can die:
 
 - ``fan_out(message)`` resolves the audience and enqueues batches of shop ids;
-- ``deliver_batch(message, shops)`` plans each shop (``outreach.rules``: consent, cap, quiet
-  hours, the shop's channel order) and inserts its delivery rows, unique per (message, shop,
-  channel), so a repeated batch inserts nothing; then it sends what is due;
+- ``deliver_batch(message, shops)`` plans each shop (``planning`` with ``outreach.rules``:
+  consent, cap, quiet hours, the shop's channel order) and inserts its delivery rows, unique
+  per (message, shop, channel), so a repeated batch inserts nothing; then it sends what is due;
 - ``send(ids)`` claims queued rows (a lease in ``not_before``, rows locked by another worker
   skipped), re-checks consent — an opt-out after scheduling still stops the send — and calls
   the channel adapters; a transient failure is retried with backoff, a refusal or the last
@@ -19,8 +19,7 @@ A status only moves forward (``advance``): receipts come late, twice or out of o
 import logging
 import time as clock
 from collections import defaultdict
-from collections.abc import Iterable
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
@@ -34,8 +33,8 @@ from flexserve.throttling import CACHE_ERRORS
 from outreach import channels, links, rules, variables
 from outreach.audience import AudienceFilters, audience_shops
 from outreach.channels.base import Outgoing, SendResult
-from outreach.models import OPT_IN_TOPICS, Channel, Delivery, Message
-from outreach.services.consent import preference_for
+from outreach.models import Channel, Delivery, Message
+from outreach.services import planning
 
 logger = logging.getLogger(__name__)
 
@@ -44,16 +43,6 @@ BATCH = 1000
 LEASE = timedelta(minutes=5)
 MAX_ATTEMPTS = 5
 RATE_WAITS = 30  # seconds a sender waits for room under a provider's rate before giving up
-
-
-def limits() -> rules.Limits:
-    start, end = settings.OUTREACH_QUIET_HOURS.split("-")
-    return rules.Limits(
-        per_day=settings.OUTREACH_CAP_PER_DAY,
-        per_week=settings.OUTREACH_CAP_PER_WEEK,
-        quiet_start=time.fromisoformat(start),
-        quiet_end=time.fromisoformat(end),
-    )
 
 
 def receipt_timeout() -> timedelta:
@@ -82,95 +71,10 @@ def fan_out(message_id: int) -> int:
     return len(shop_ids)
 
 
-def _addresses(shop: Shop, preference) -> dict[str, str]:
-    owner = shop.owner_account
-    manager = shop.account_manager
-    return {
-        Channel.IN_APP: str(owner.pk) if owner and owner.is_active else "",
-        Channel.SMS: shop.phone or "",
-        Channel.EMAIL: preference.email or (owner.email if owner else ""),
-        Channel.WECHAT: preference.wechat_openid,
-        Channel.WECOM: manager.username if manager and manager.is_active else "",
-    }
-
-
-def _state(shop: Shop, sent_today: int = 0, sent_week: int = 0) -> rules.ShopState:
-    preference = preference_for(shop)
-    return rules.ShopState(
-        active=shop.status == Shop.Status.ACTIVE,
-        channels=tuple(preference.channels),
-        topics=frozenset(preference.topics),
-        unsubscribed=frozenset(preference.unsubscribed),
-        addresses=_addresses(shop, preference),
-        sent_today=sent_today,
-        sent_week=sent_week,
-    )
-
-
-def _shops(shop_ids: Iterable[int]):
-    return Shop.objects.filter(pk__in=list(shop_ids)).select_related(
-        "owner_account", "account_manager", "contact_preference"
-    )
-
-
-def _cap_counts(shop_ids: list[int], message_id: int, now: datetime) -> dict[int, tuple[int, int]]:
-    """Per shop: capped messages already sent today and in the rolling week (China days)."""
-    today = timezone.localtime(now, rules.CHINA).replace(hour=0, minute=0, second=0, microsecond=0)
-    week = today - timedelta(days=6)
-    first_at: dict[tuple[int, int], datetime] = {}
-    rows = (
-        Delivery.objects.filter(
-            shop_id__in=shop_ids, created_at__gte=week, message__topic__in=OPT_IN_TOPICS
-        )
-        .exclude(status=Status.SUPPRESSED)
-        .exclude(message_id=message_id)
-        .values_list("shop_id", "message_id", "created_at")
-    )
-    for shop_id, other, at in rows:
-        key = (shop_id, other)
-        first_at[key] = min(at, first_at.get(key, at))
-    counts: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-    for (shop_id, _other), at in first_at.items():
-        counts[shop_id][1] += 1
-        if at >= today:
-            counts[shop_id][0] += 1
-    return {shop_id: (day, week) for shop_id, (day, week) in counts.items()}
-
-
-def _rows_for(message: Message, shop: Shop, state: rules.ShopState, now: datetime, lim):
-    plan = rules.plan(message.topic, state, lim)
-    if plan.suppressed:
-        channel = state.channels[0] if state.channels else Channel.IN_APP
-        return [_row(message, shop, channel, now, reason=plan.suppressed)]
-    return [_step_row(message, shop, step, now, lim) for step in plan.steps]
-
-
-def _step_row(message: Message, shop: Shop, step: rules.Step, now: datetime, lim) -> Delivery:
-    if step.reason:
-        return _row(message, shop, step.channel, now, reason=step.reason)
-    if channels.adapter_for(step.channel) is None:
-        return _row(message, shop, step.channel, now, reason=Reason.NO_PROVIDER)
-    held = rules.quiet_until(step.channel, now, lim)
-    return _row(message, shop, step.channel, now, address=step.address, not_before=held)
-
-
-def _row(message, shop, channel, now, *, reason="", address="", not_before=None) -> Delivery:
-    return Delivery(
-        message=message,
-        shop=shop,
-        channel=channel,
-        status=Status.SUPPRESSED if reason else Status.QUEUED,
-        reason=reason,
-        address=address,
-        not_before=not_before,
-        created_at=now,
-    )
-
-
 def deliver_batch(message_id: int, shop_ids: list[int]) -> int:
     """Plan the message for these shops and send what is due; how many deliveries were sent."""
     now = timezone.now()
-    lim = limits()
+    lim = planning.limits()
     message = Message.objects.select_related("template").get(pk=message_id)
     with transaction.atomic():
         # Locking the shops serialises planning per shop, so two campaigns at once cannot both
@@ -188,11 +92,13 @@ def deliver_batch(message_id: int, shop_ids: list[int]) -> int:
         )
         todo = [pk for pk in locked if pk not in planned]
         capped = rules.counts_against_cap(message.topic)
-        counts = _cap_counts(todo, message.pk, now) if capped and todo else {}
+        counts = planning.cap_counts(todo, message.pk, now) if capped and todo else {}
         rows: list[Delivery] = []
-        for shop in _shops(todo):
+        for shop in planning.shops_for(todo):
             day, week = counts.get(shop.pk, (0, 0))
-            rows.extend(_rows_for(message, shop, _state(shop, day, week), now, lim))
+            rows.extend(
+                planning.rows_for(message, shop, planning.shop_state(shop, day, week), now, lim)
+            )
         Delivery.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=True)
     due = Delivery.objects.filter(
         message=message, shop_id__in=shop_ids, status=Status.QUEUED
@@ -271,7 +177,7 @@ def outgoing(delivery: Delivery) -> Outgoing:
 
 def _still_allowed(delivery: Delivery) -> str:
     """Why the claimed delivery must not go now ("" when it may): consent is read at send time."""
-    state = _state(delivery.shop)
+    state = planning.shop_state(delivery.shop)
     if not state.active:
         return Reason.SHOP_CLOSED
     topic = delivery.message.topic
@@ -411,20 +317,13 @@ def _fail(group: list[Delivery], reason: str, error: str) -> None:
 
 def _fall_back(delivery: Delivery) -> None:
     """Plan the shop's next channel after ``delivery``'s and send it if due."""
-    shop = _shops([delivery.shop_id]).first()
-    message = delivery.message
-    now = timezone.now()
-    lim = limits()
-    state = _state(shop)
-    if rules.shop_gate(message.topic, state, rules.Limits(per_day=10**6, per_week=10**6)):
-        return  # the shop itself stopped it (consent withdrawn, closed): no channel will do
-    steps = rules.push_steps(message.topic, state, after=delivery.channel)
-    rows = [_step_row(message, shop, step, now, lim) for step in steps]
+    shop = planning.shops_for([delivery.shop_id]).first()
+    rows = planning.fallback_rows(delivery, shop, timezone.now())
     Delivery.objects.bulk_create(rows, ignore_conflicts=True)
     due = [r.channel for r in rows if r.status == Status.QUEUED and r.not_before is None]
     if due:
         ids = Delivery.objects.filter(
-            message_id=message.pk, shop_id=shop.pk, channel__in=due, status=Status.QUEUED
+            message_id=delivery.message_id, shop_id=shop.pk, channel__in=due, status=Status.QUEUED
         ).values_list("pk", flat=True)
         from outreach.tasks import send_task
 

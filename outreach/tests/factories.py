@@ -75,3 +75,23 @@ class DeliveryFactory(factory.django.DjangoModelFactory):
     @factory.lazy_attribute
     def clicked_at(self):
         return timezone.now() if self.status == Delivery.Status.CLICKED else None
+
+
+def make_delivery(shop, channel: str, *, link: str = "/portal/", **fields) -> Delivery:
+    """A message of one template to ``shop`` on ``channel`` (rows made directly)."""
+    author = UserFactory(username="outreach-author", role="admin")
+    template, _ = Template.objects.get_or_create(
+        name="到货通知",
+        defaults={
+            "topic": "service",
+            "subject": "到货通知",
+            "body": "{店名}，您订的货已到。",
+            "sms_template_code": "SMS_0001",
+            "sms_params": ["店名"],
+            "created_by": author,
+        },
+    )
+    message = Message.objects.create(
+        template=template, topic="service", link=link, scheduled_for=timezone.now()
+    )
+    return Delivery.objects.create(message=message, shop=shop, channel=channel, **fields)

@@ -9,9 +9,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from aiosmtpd.controller import Controller
-from django.utils import timezone
 
-from accounts.tests.factories import UserFactory
 from outreach import channels, links
 from outreach.channels.base import Outgoing
 from outreach.channels.email import EmailAdapter
@@ -25,30 +23,11 @@ from outreach.channels.sms import (
 )
 from outreach.channels.wechat import RecordingWechat, WechatAdapter
 from outreach.channels.wecom import RecordingWecom, WecomAdapter
-from outreach.models import ConsentRecord, ContactPreference, Delivery, Message, Template
+from outreach.models import ConsentRecord, ContactPreference, Delivery
+from outreach.tests.factories import make_delivery
 from servicedesk.models import Notification
 
 pytestmark = pytest.mark.django_db
-
-
-def make_delivery(shop, channel: str, *, link: str = "/portal/", **fields) -> Delivery:
-    """A message of one template to ``shop`` on ``channel`` (rows made directly)."""
-    author = UserFactory(username="outreach-author", role="admin")
-    template, _ = Template.objects.get_or_create(
-        name="到货通知",
-        defaults={
-            "topic": "service",
-            "subject": "到货通知",
-            "body": "{店名}，您订的货已到。",
-            "sms_template_code": "SMS_0001",
-            "sms_params": ["店名"],
-            "created_by": author,
-        },
-    )
-    message = Message.objects.create(
-        template=template, topic="service", link=link, scheduled_for=timezone.now()
-    )
-    return Delivery.objects.create(message=message, shop=shop, channel=channel, **fields)
 
 
 def outgoing(delivery: Delivery, address: str, **fields) -> Outgoing:

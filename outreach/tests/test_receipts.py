@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
-from accounts.tests.factories import UserFactory
 from outreach import links
-from outreach.models import ConsentRecord, ContactPreference, Delivery, Message, Receipt, Template
+from outreach.models import ConsentRecord, ContactPreference, Delivery, Receipt
+from outreach.tests.factories import make_delivery
 
 pytestmark = pytest.mark.django_db
 
@@ -102,24 +102,6 @@ def tencent_reply(phone: str, text: str) -> dict:
 def _secrets(settings):
     settings.OUTREACH_WEBHOOK_SECRET = SECRET
     settings.WECHAT_TOKEN = WECHAT_TOKEN
-
-
-def make_delivery(shop, channel: str, *, link: str = "/portal/", **fields) -> Delivery:
-    """A message of one template to ``shop`` on ``channel`` (rows made directly)."""
-    author = UserFactory(username="outreach-author", role="admin")
-    template, _ = Template.objects.get_or_create(
-        name="到货通知",
-        defaults={
-            "topic": "service",
-            "subject": "到货通知",
-            "body": "{店名}，您订的货已到。",
-            "created_by": author,
-        },
-    )
-    message = Message.objects.create(
-        template=template, topic="service", link=link, scheduled_for=timezone.now()
-    )
-    return Delivery.objects.create(message=message, shop=shop, channel=channel, **fields)
 
 
 def sent_sms(shop, provider_id: str = BIZ_ID) -> Delivery:

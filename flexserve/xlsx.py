@@ -1,4 +1,8 @@
-"""The dashboards as XLSX files (openpyxl, write-only): one sheet per table, numbers as numbers."""
+"""Tables as XLSX downloads (openpyxl, write-only): one sheet per table, numbers as numbers.
+
+Shared by the dashboards and the campaign funnels. A name Excel would run as a formula stays
+text.
+"""
 
 import io
 from collections.abc import Iterable, Sequence
