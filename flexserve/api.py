@@ -47,6 +47,7 @@ from flexserve.throttling import PerMinuteThrottle
 from flexserve.validation import messages_by_field
 from imports.api import router as imports_router
 from knowledge.api import router as knowledge_router
+from outreach.api import router as outreach_router
 from quality.api import router as quality_router
 from servicedesk.api import router as servicedesk_router
 
@@ -315,3 +316,4 @@ api.add_router("/service", servicedesk_router, tags=["service requests"])
 api.add_router("/knowledge", knowledge_router, tags=["self-service Q&A and knowledge base"])
 api.add_router("/dispatch", dispatch_router, tags=["appointments and dispatch"])
 api.add_router("/quality", quality_router, tags=["service quality: surveys and ratings"])
+api.add_router("/outreach", outreach_router, tags=["messages to shops"])

@@ -41,16 +41,6 @@ from outreach.services import delivery as delivery_service
 
 MESSAGES_PER_PAGE = 20
 
-# The statement a shop agrees to when it saves its settings: shown above the button and stored,
-# in the language it was shown in, as the consent record's ``wording`` (PIPL: proof of consent).
-CONSENT_WORDING = _(
-    "By saving, I agree that the company sends my shop messages on the channels ticked above, "
-    "tried in the order given, about the topics ticked above. Service notices about my orders, "
-    "deliveries and requests always arrive in the app, whatever I choose here. I can change "
-    "these settings at any time on this page, and stop a channel with the unsubscribe link or "
-    "reply of any message sent on it."
-)
-
 FIELD_LABELS = {
     "channels": _("Channels"),
     "topics": _("Message topics"),
@@ -241,7 +231,7 @@ def _preferences_context(
         "topic_choices": [(str(t), t.label) for t in OPT_IN_TOPICS],
         "topics": topics,
         "email": email,
-        "wording": CONSENT_WORDING,
+        "wording": consent.CONSENT_STATEMENT,
         "records": _record_rows(records),
         "errors": [],
         "saved": request.GET.get("saved") == "1",
@@ -282,7 +272,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
             channels=channels,
             topics=topics,
             email=email,
-            wording=str(CONSENT_WORDING),
+            wording=str(consent.CONSENT_STATEMENT),
             source=ConsentRecord.Source.PORTAL,
         )
     except (Invalid, ValidationError) as exc:

@@ -169,6 +169,7 @@ def world(settings, shop_owner, shop, other_shop, other_shop_owner, account_mana
         | {"shop_id": lambda: ShopFactory(grid=other_shop.grid).pk},
         # The other shop's in-app message (not commerce's delivery of the same name).
         "/outreach/mine/": ids | {"delivery_id": lambda: message_to_other.pk},
+        "/api/outreach/messages/": ids | {"delivery_id": lambda: message_to_other.pk},
         # Only a campaign still to send can be cancelled: a fresh scheduled one per call.
         "/outreach/campaigns/<int:campaign_id>/cancel/": ids
         | {"campaign_id": lambda: _scheduled_campaign(message_to_other.message.template)},
@@ -735,12 +736,26 @@ WRITE_BODIES: dict[tuple[str, str], Callable[[dict], dict[str, Any] | None]] = {
         "deadline": (_today() + datetime.timedelta(days=60)).isoformat(),
         "owner_id": w["admin"].pk,
     },
+    ("POST", "/api/outreach/messages/{delivery_id}/read"): lambda w: None,
+    ("PUT", "/api/outreach/preferences"): lambda w: {
+        "channels": ["sms"],
+        "topics": ["policy"],
+        "email": "",
+    },
+    ("POST", "/api/outreach/campaigns"): lambda w: {
+        "name": "矩阵",
+        "template_id": w["ids"]["template_id"](),
+        "audience": {"segments": [w["other_shop"].segment]},
+    },
 }
 
 
 # Writes that act on the caller's own rows only (no other shop's id in them): they answer 200
 # for everyone, and must still change nothing of anyone else's.
 SELF_SCOPED_WRITES = {("POST", "/api/service/notifications/read")}
+# Writes a shop makes for itself (no shop in them): a shop owner may make them, for their own
+# shop only (the other shop's records stay as they are); other roles are refused.
+OWN_SHOP_WRITES = {("PUT", "/api/outreach/preferences")}
 # Writes only a shop makes, on its own conversations: their positive control is the other shop's
 # owner, to whom the records given belong.
 SHOP_WRITES = {
@@ -751,6 +766,9 @@ SHOP_WRITES = {
     # The shop answers its own survey and rates its own contacts.
     ("POST", "/api/quality/surveys/{token}"),
     ("POST", "/api/quality/ratings/{rating_id}"),
+    # The shop reads its own messages and sets its own channels and topics.
+    ("POST", "/api/outreach/messages/{delivery_id}/read"),
+    ("PUT", "/api/outreach/preferences"),
 }
 # Writes only the field staff member a visit is planned for makes: their positive control.
 FIELD_WRITES = {
@@ -1265,6 +1283,12 @@ def test_no_api_operation_reaches_another_shops_data(client_for, world, role):
         if (method, path) not in WRITE_BODIES:
             pytest.fail(f"{method} {path}: add a valid body to WRITE_BODIES")
         body = WRITE_BODIES[(method, path)](world)
+        if (method, path) in OWN_SHOP_WRITES and role == Role.SHOP_OWNER:
+            before = _shop_records(world["other_shop"])
+            response = _send(client, method, url, body)
+            assert response.status_code in REFUSED | {200, 422}, f"{method} {url}"
+            assert _shop_records(world["other_shop"]) == before, f"{method} {url} changed data"
+            continue
         allowed = {200} if (method, path) in SELF_SCOPED_WRITES else REFUSED
         _check_write(client, method, url, body, role, allowed)
     # The calls really reached the endpoints: lists answer, other shops' records are hidden.

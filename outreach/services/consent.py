@@ -10,6 +10,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from customers.models import Shop
@@ -22,6 +23,17 @@ from outreach.models import (
     Channel,
     ConsentRecord,
     ContactPreference,
+)
+
+# The statement a shop agrees to when it saves its settings: shown above the save button (and
+# given by the API) and stored, in the language it was shown in, as the consent record's
+# ``wording`` (PIPL: proof of consent).
+CONSENT_STATEMENT = gettext_lazy(
+    "By saving, I agree that the company sends my shop messages on the channels ticked above, "
+    "tried in the order given, about the topics ticked above. Service notices about my orders, "
+    "deliveries and requests always arrive in the app, whatever I choose here. I can change "
+    "these settings at any time on this page, and stop a channel with the unsubscribe link or "
+    "reply of any message sent on it."
 )
 
 # Before a shop states its own order, its contact channels on the shop record are used.

@@ -12,7 +12,7 @@ from accounts.models import Role
 from accounts.tests.factories import UserFactory
 from outreach.models import Channel, ConsentRecord, ContactPreference, Delivery, Message, Template
 from outreach.services import consent
-from outreach.views_portal import CONSENT_WORDING
+from outreach.services.consent import CONSENT_STATEMENT
 
 pytestmark = pytest.mark.django_db
 S = Delivery.Status
@@ -141,9 +141,9 @@ def test_preferences_save_the_order_and_topics_with_one_record_per_change(
     for record in records.values():
         assert record.source == ConsentRecord.Source.PORTAL
         assert record.actor == shop_owner
-        assert record.wording == str(CONSENT_WORDING)
+        assert record.wording == str(CONSENT_STATEMENT)
     page = client.get(response["Location"]).content.decode()
-    assert str(CONSENT_WORDING) in page and 'id="history"' in page
+    assert str(CONSENT_STATEMENT) in page and 'id="history"' in page
     assert page.count("<tr>") == 1 + 3  # the head and one row per change
 
 
